@@ -1,0 +1,1 @@
+"""cleanpipe: clean and deduplicate scraped news articles."""

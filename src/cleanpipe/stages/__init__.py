@@ -1,0 +1,1 @@
+"""The per-document and cross-corpus stages, in pipeline order."""
