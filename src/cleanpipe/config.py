@@ -138,7 +138,8 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Confi
 def config_from_mapping(table: dict[str, object], *, origin: str = "<mapping>") -> Config:
     """Build a ``Config`` from a ``[tool.cleanpipe]``-shaped mapping.
 
-    >>> config_from_mapping({"workers": 1, "dedup": {"jaccard_threshold": 0.8}}).dedup.jaccard_threshold
+    >>> table = {"workers": 1, "dedup": {"jaccard_threshold": 0.8}}
+    >>> config_from_mapping(table).dedup.jaccard_threshold
     0.8
     """
     try:

@@ -23,8 +23,14 @@ class CleanpipeError(Exception):
 class InputError(CleanpipeError):
     """An input cannot be used: the message says where, what and what was done."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 reason: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.path = path
         self.line = line

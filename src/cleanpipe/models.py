@@ -206,3 +206,14 @@ class CheckFinding(BaseModel):
     record_id: str | None = None
     line: int | None = None
     file: str | None = None
+
+
+class StripOutcome(BaseModel):
+    """What stripping did to one document of a file (``cleanpipe strip``)."""
+
+    model_config = _FROZEN
+
+    origin: Origin
+    title: str | None = None
+    result: StripResult | None = None
+    rejection: Rejection | None = None

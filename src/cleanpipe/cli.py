@@ -1,0 +1,246 @@
+"""The command line: a thin shell over the library.
+
+Every command is a library function of the same name; this module parses
+arguments, draws progress, prints results and maps errors to exit codes:
+0 success, 1 data problems (or findings), 2 usage, input or output errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from cleanpipe.config import Config, load_config
+from cleanpipe.errors import (
+    AccountingError,
+    CleanpipeError,
+    ConfigError,
+    InputError,
+    OutputError,
+    StrictModeError,
+)
+from cleanpipe.models import Article, Report
+from cleanpipe.pipeline import Progress, run, strip_file
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+_COLOURS = {"rule": "\033[33m", "removed": "\033[2;31m", "reset": "\033[0m", "head": "\033[1m"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # noqa: ANN401 - argparse's signature
+        self.print_usage(sys.stderr)
+        print(f"cleanpipe: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="cleanpipe", description="Clean and deduplicate scraped news articles.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging level",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p_run = commands.add_parser(
+        "run",
+        help="clean and deduplicate a dump folder into OUT",
+        description="Clean and deduplicate the dump folder RAW; "
+        "write articles.jsonl, rejects.jsonl and report.json to OUT.",
+    )
+    p_run.add_argument("raw", type=Path, metavar="RAW", help="the dump folder")
+    p_run.add_argument("out", type=Path, metavar="OUT", help="the output folder")
+    p_run.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: cores)"
+    )
+    p_run.add_argument(
+        "--no-dedup",
+        action="store_true",
+        help="skip near-duplicate detection (exact copies are still merged)",
+    )
+    p_run.add_argument("--strict", action="store_true", help="fail on the first rejected input")
+    p_run.add_argument("--quiet", action="store_true", help="no progress and no summary")
+    p_run.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a cleanpipe.toml or pyproject.toml ([tool.cleanpipe])",
+    )
+    p_run.add_argument(
+        "--jaccard-threshold",
+        type=float,
+        default=None,
+        help="MinHash Jaccard threshold for candidate pairs",
+    )
+    p_run.set_defaults(handler=_cmd_run)
+
+    p_strip = commands.add_parser(
+        "strip",
+        help="show what the stripper keeps and removes in FILE",
+        description="Show the kept text of FILE, then each removed "
+        "piece with the rule that removed it.",
+    )
+    p_strip.add_argument("file", type=Path, metavar="FILE")
+    p_strip.add_argument("--config", type=Path, default=None, metavar="FILE")
+    p_strip.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour the rules (default: on a terminal)",
+    )
+    p_strip.set_defaults(handler=_cmd_strip)
+
+    p_schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of the record",
+        description="Print the JSON Schema of an articles.jsonl record.",
+    )
+    p_schema.set_defaults(handler=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="cleanpipe: %(levelname)s: %(message)s")
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print(
+            "cleanpipe: interrupted; no output was changed by the unfinished run", file=sys.stderr
+        )
+        return 130
+    except CleanpipeError as exc:
+        if args.debug:
+            raise
+        print(f"cleanpipe: error: {exc}", file=sys.stderr)
+        if isinstance(exc, StrictModeError | AccountingError):
+            return EXIT_DATA
+        if isinstance(exc, InputError | OutputError | ConfigError):
+            return EXIT_USAGE
+        return EXIT_DATA
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    updates: dict[str, Any] = {}
+    if getattr(args, "workers", None) is not None:
+        if args.workers < 1:
+            msg = "--workers must be at least 1"
+            raise ConfigError(msg)
+        updates["workers"] = args.workers
+    if getattr(args, "no_dedup", False):
+        updates["dedup_enabled"] = False
+    if getattr(args, "strict", False):
+        updates["strict"] = True
+    if getattr(args, "jaccard_threshold", None) is not None:
+        updates["dedup"] = config.dedup.model_copy(
+            update={"jaccard_threshold": args.jaccard_threshold}
+        )
+    if not updates:
+        return config
+    merged = config.model_dump()
+    for key, value in updates.items():
+        merged[key] = value.model_dump() if hasattr(value, "model_dump") else value
+    from cleanpipe.config import config_from_mapping
+
+    return config_from_mapping(merged, origin="command line")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    show = not args.quiet and sys.stderr.isatty()
+    bars: dict[str, Any] = {}
+
+    def progress(phase: str, done: int) -> None:
+        from tqdm import tqdm
+
+        if phase not in bars:
+            total = _count_files(args.raw) if phase == "files" else None
+            bars[phase] = tqdm(
+                total=total, desc=phase, unit=" " + phase, file=sys.stderr, leave=False
+            )
+        bars[phase].update(done)
+
+    callback: Progress | None = progress if show else None
+    try:
+        report = run(args.raw, args.out, config=config, progress=callback)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    if not args.quiet:
+        _print_summary(report, args.out, sys.stderr)
+    return EXIT_OK
+
+
+def _count_files(root: Path) -> int:
+    return sum(1 for p in root.rglob("*") if p.is_file())
+
+
+def _print_summary(report: Report, out: Path, stream: TextIO) -> None:
+    rejects = ", ".join(f"{k} {v}" for k, v in report.rejects_by_reason.items()) or "none"
+    removed = ", ".join(f"{k} {v}" for k, v in report.removed_by_rule.items()) or "none"
+    print(
+        f"cleanpipe: {report.inputs} inputs → {report.records} records "
+        f"({report.merged} merged), {report.rejected} rejected ({rejects}) in "
+        f"{report.timings.total:.2f}s\n"
+        f"cleanpipe: boilerplate removed: {removed}\n"
+        f"cleanpipe: wrote {out}/articles.jsonl, rejects.jsonl, report.json",
+        file=stream,
+    )
+
+
+def _cmd_strip(args: argparse.Namespace) -> int:
+    config = _config(args)
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+
+    def paint(kind: str, text: str) -> str:
+        return f"{_COLOURS[kind]}{text}{_COLOURS['reset']}" if colour else text
+
+    outcomes = strip_file(args.file, config=config)
+    status = EXIT_OK
+    for outcome in outcomes:
+        where = outcome.origin.path + (f":{outcome.origin.line}" if outcome.origin.line else "")
+        if outcome.rejection is not None:
+            print(f"{where}: rejected ({outcome.rejection.reason}): {outcome.rejection.detail}")
+            status = EXIT_DATA
+            continue
+        if outcome.result is None:
+            continue
+        if len(outcomes) > 1:
+            print(paint("head", f"== {where}"))
+        if outcome.title:
+            print(paint("head", f"title: {outcome.title}"))
+        print(paint("head", "--- kept"))
+        print(outcome.result.text)
+        print(paint("head", f"--- removed ({len(outcome.result.removed)})"))
+        for removal in outcome.result.removed:
+            text = removal.text if len(removal.text) <= 300 else removal.text[:297] + "..."
+            print(f"{paint('rule', f'[{removal.rule}]')} {paint('removed', text)}")
+    return status
+
+
+def _cmd_schema(_args: argparse.Namespace) -> int:
+    schema = Article.model_json_schema()
+    sys.stdout.write(
+        orjson.dumps(schema, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

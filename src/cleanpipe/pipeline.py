@@ -1,0 +1,368 @@
+"""The whole flow in a page: read → extract → strip → normalize → dedup → merge → write.
+
+Per-document work runs in partitions on an executor (``prepare_partition``, a
+pure function of its inputs); the cross-corpus steps (repeated lines, dedup,
+merge) run on the combined drafts. Every input ends as an origin of exactly
+one record or as a rejection, and ``account`` checks that it did.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from cleanpipe.config import Config
+from cleanpipe.errors import AccountingError, InputError, StrictModeError
+from cleanpipe.executors.base import Executor
+from cleanpipe.executors.local import LocalExecutor
+from cleanpipe.models import (
+    Article,
+    Draft,
+    Origin,
+    RawDocument,
+    Rejection,
+    Report,
+    StripOutcome,
+    Timings,
+)
+from cleanpipe.read import InputEntry, decode_input, list_inputs, read_input
+from cleanpipe.stages.dedup import cluster_labels
+from cleanpipe.stages.extract import extract
+from cleanpipe.stages.merge import merge_drafts
+from cleanpipe.stages.normalize import normalize_draft
+from cleanpipe.stages.repeated import count_lines, draft_scope, repeated_keys
+from cleanpipe.stages.strip import line_key, strip_boilerplate
+from cleanpipe.write import write_records, write_report
+
+log = logging.getLogger(__name__)
+
+# Files per partition: big enough to amortise a task's overhead, small enough
+# that a progress bar moves and two workers stay busy on a small dump.
+PARTITION_FILES = 64
+
+Progress = Callable[[str, int], None]
+"""Called as ``progress(phase, n)`` when ``n`` more units of ``phase`` are done."""
+
+
+@dataclass
+class PartitionResult:
+    """What one partition gives back: drafts, rejections and removal counts by rule."""
+
+    drafts: list[Draft] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    removed: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class PartitionTask:
+    """The inputs of one partition: files under a root, or documents in memory."""
+
+    config: Config
+    root: str | None = None
+    entries: tuple[InputEntry, ...] = ()
+    documents: tuple[RawDocument, ...] = ()
+
+
+@dataclass
+class CleanResult:
+    """Records, rejections and the report of cleaning a set of documents."""
+
+    articles: list[Article]
+    rejections: list[Rejection]
+    report: Report
+
+
+def prepare_document(doc: RawDocument, *, config: Config) -> tuple[Draft | Rejection, Counter[str]]:
+    """Extract, strip and normalize one document (everything before the corpus steps)."""
+    removed: Counter[str] = Counter()
+    drafted = extract(doc, config=config.extract)
+    if isinstance(drafted, Rejection):
+        return drafted, removed
+    stripped = strip_boilerplate(drafted.paragraphs, title=drafted.title, config=config.strip)
+    removed.update(r.rule for r in stripped.removed)
+    if not stripped.paragraphs:
+        return _no_content(doc.origin, "nothing left after removing boilerplate"), removed
+    draft = drafted.model_copy(
+        update={
+            "paragraphs": stripped.paragraphs,
+            "dateline": drafted.dateline or stripped.dateline,
+            "source": drafted.source or stripped.source,
+        }
+    )
+    draft = normalize_draft(draft, config=config.normalize)
+    if not draft.paragraphs:
+        return _no_content(doc.origin, "nothing left after normalization"), removed
+    return draft, removed
+
+
+def prepare_partition(task: PartitionTask) -> PartitionResult:
+    """Read (from files or memory), extract, strip and normalize one partition."""
+    result = PartitionResult()
+    documents: Iterable[RawDocument | Rejection]
+    if task.root is not None:
+        root = Path(task.root)
+        documents = (
+            item
+            for entry in task.entries
+            for item in read_input(root, entry, config=task.config.read)
+        )
+    else:
+        documents = task.documents
+    for item in documents:
+        if isinstance(item, Rejection):
+            result.rejections.append(item)
+            continue
+        outcome, removed = prepare_document(item, config=task.config)
+        result.removed.update(removed)
+        if isinstance(outcome, Rejection):
+            result.rejections.append(outcome)
+        else:
+            result.drafts.append(outcome)
+    return result
+
+
+def run(
+    raw: Path | str,
+    out: Path | str,
+    *,
+    config: Config | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Clean and deduplicate the dump folder ``raw`` into ``out``; return the report.
+
+    Writes ``articles.jsonl``, ``rejects.jsonl`` and ``report.json``
+    atomically. Bad inputs become rejections, never errors, unless
+    ``config.strict`` is set.
+
+    Raises:
+        InputError: ``raw`` is not a readable folder.
+        StrictModeError: ``config.strict`` is on and an input was rejected.
+        OutputError: ``out`` cannot be written.
+        AccountingError: an input was lost (a bug: please report it).
+    """
+    config = config or Config()
+    raw, out = Path(raw), Path(out)
+    if not raw.is_dir():
+        msg = f"{raw}: not a folder (cleanpipe run takes a dump folder)"
+        raise InputError(msg, path=str(raw))
+    started = time.perf_counter()
+    entries, listing_rejections = list_inputs(raw, config=config.read)
+    tasks = [
+        PartitionTask(config=config, root=str(raw), entries=tuple(entries[i : i + PARTITION_FILES]))
+        for i in range(0, len(entries), PARTITION_FILES)
+    ]
+    if progress:
+        progress("files", 0)
+    owned = executor is None
+    executor = executor or LocalExecutor(workers=config.workers)
+    try:
+        results = []
+        for task, part in zip(tasks, executor.map(prepare_partition, tasks), strict=True):
+            results.append(part)
+            if progress:
+                progress("files", len(task.entries))
+    finally:
+        if owned:
+            executor.close()
+    result = combine(
+        results,
+        config=config,
+        extra_rejections=listing_rejections,
+        started=started,
+        progress=progress,
+    )
+    write_started = time.perf_counter()
+    write_records(out, articles=result.articles, rejections=result.rejections)
+    result.report.timings.write = round(time.perf_counter() - write_started, 3)
+    result.report.timings.total = round(time.perf_counter() - started, 3)
+    write_report(out, result.report)
+    return result.report
+
+
+def clean(
+    documents: Iterable[RawDocument | str | Mapping[str, object]],
+    *,
+    config: Config | None = None,
+) -> CleanResult:
+    """Clean and deduplicate documents held in memory (the library's batch verb).
+
+    A ``str`` is a plain-text document, a mapping is a JSON document
+    (``title``, ``text``…), a ``RawDocument`` is taken as it is. Origins of
+    the first two are named ``<input>`` with ``line`` the 1-based position.
+
+    >>> text = "Hanoi (VNA) - Rice exports rose by five percent in May, the ministry said."
+    >>> result = clean([text, text])
+    >>> len(result.articles), [o.line for o in result.articles[0].origins]
+    (1, [1, 2])
+    """
+    config = config or Config()
+    started = time.perf_counter()
+    raw_docs: list[RawDocument] = []
+    rejections: list[Rejection] = []
+    for position, item in enumerate(documents, start=1):
+        if isinstance(item, RawDocument):
+            raw_docs.append(item)
+            continue
+        if isinstance(item, str):
+            data, fmt = item.encode("utf-8"), "a.txt"
+        else:
+            data, fmt = orjson.dumps(dict(item), default=str), "a.json"
+        for decoded in decode_input(fmt, data, config=config.read):
+            if isinstance(decoded, Rejection):
+                rejections.append(decoded.model_copy(update={"path": "<input>", "line": position}))
+            else:
+                origin = decoded.origin.model_copy(update={"path": "<input>", "line": position})
+                raw_docs.append(decoded.model_copy(update={"origin": origin}))
+    part = prepare_partition(PartitionTask(config=config, documents=tuple(raw_docs)))
+    return combine([part], config=config, extra_rejections=rejections, started=started)
+
+
+def combine(
+    results: Sequence[PartitionResult],
+    *,
+    config: Config,
+    extra_rejections: Sequence[Rejection] = (),
+    started: float | None = None,
+    progress: Progress | None = None,
+) -> CleanResult:
+    """Run the corpus steps over prepared partitions: repeated lines, dedup, merge."""
+    started = time.perf_counter() if started is None else started
+    timings = Timings(read_extract_strip=round(time.perf_counter() - started, 3))
+    drafts = [d for part in results for d in part.drafts]
+    rejections = [*extra_rejections, *(r for part in results for r in part.rejections)]
+    removed: Counter[str] = Counter()
+    for part in results:
+        removed.update(part.removed)
+    inputs = len(drafts) + len(rejections)
+    if config.strict and rejections:
+        first = sorted(rejections, key=_rejection_key)[0]
+        where = first.path + (f":{first.line}" if first.line else "")
+        msg = f"{where}: rejected ({first.reason}: {first.detail}); strict mode stops the run"
+        raise StrictModeError(msg)
+
+    phase = time.perf_counter()
+    drafts, late_rejections = remove_repeated_lines(drafts, config=config, removed=removed)
+    rejections.extend(late_rejections)
+    timings.repeated_lines = round(time.perf_counter() - phase, 3)
+
+    phase = time.perf_counter()
+    drafts.sort(key=lambda d: (d.origin.path, d.origin.line or 0))
+    texts = [d.text for d in drafts]
+    dedup_config = config.dedup
+    labels = cluster_labels(texts, config=dedup_config, near=config.dedup_enabled)
+    groups: dict[int, list[Draft]] = {}
+    for draft, label in zip(drafts, labels.tolist(), strict=True):
+        groups.setdefault(label, []).append(draft)
+    timings.dedup = round(time.perf_counter() - phase, 3)
+    if progress:
+        progress("dedup", len(drafts))
+
+    phase = time.perf_counter()
+    articles = sorted((merge_drafts(group) for group in groups.values()), key=lambda a: a.id)
+    rejections.sort(key=_rejection_key)
+    timings.merge = round(time.perf_counter() - phase, 3)
+
+    sizes = Counter(len(group) for group in groups.values() if len(group) > 1)
+    report = Report(
+        inputs=inputs,
+        records=len(articles),
+        merged=sum(len(a.origins) - 1 for a in articles),
+        rejected=len(rejections),
+        rejects_by_reason=dict(sorted(Counter(r.reason for r in rejections).items())),
+        removed_by_rule=dict(sorted(removed.items())),
+        cluster_sizes={str(size): count for size, count in sorted(sizes.items())},
+        timings=timings,
+    )
+    account(report, articles, rejections)
+    return CleanResult(articles=articles, rejections=rejections, report=report)
+
+
+def remove_repeated_lines(
+    drafts: list[Draft], *, config: Config, removed: Counter[str]
+) -> tuple[list[Draft], list[Rejection]]:
+    """Remove paragraphs that recur across the corpus (``repeated_line``)."""
+    if "repeated_line" in config.strip.disabled_rules:
+        return drafts, []
+    keys = repeated_keys(count_lines(drafts, config=config.strip), config=config.strip)
+    if not keys:
+        return drafts, []
+    kept: list[Draft] = []
+    rejections: list[Rejection] = []
+    for draft in drafts:
+        scope_keys = keys.get(draft_scope(draft), frozenset())
+        paragraphs = tuple(p for p in draft.paragraphs if line_key(p) not in scope_keys)
+        dropped = len(draft.paragraphs) - len(paragraphs)
+        if not dropped:
+            kept.append(draft)
+            continue
+        removed["repeated_line"] += dropped
+        if paragraphs:
+            kept.append(draft.model_copy(update={"paragraphs": paragraphs}))
+        else:
+            rejections.append(_no_content(draft.origin, "only lines repeated across the corpus"))
+    return kept, rejections
+
+
+def account(report: Report, articles: Sequence[Article], rejections: Sequence[Rejection]) -> None:
+    """Check that every input is a record's origin or a rejection, exactly once.
+
+    Raises:
+        AccountingError: the counts do not balance.
+    """
+    origins = sum(len(a.origins) for a in articles)
+    if report.inputs != origins + len(rejections):
+        msg = (
+            f"accounting mismatch: {report.inputs} inputs, but {origins} origins "
+            f"+ {len(rejections)} rejections"
+        )
+        raise AccountingError(msg)
+
+
+def iter_origins(articles: Iterable[Article]) -> Iterator[Origin]:
+    """Every origin of every record, in record order."""
+    for article in articles:
+        yield from article.origins
+
+
+def _rejection_key(rejection: Rejection) -> tuple[str, int]:
+    return (rejection.path, rejection.line or 0)
+
+
+def _no_content(origin: Origin, detail: str) -> Rejection:
+    return Rejection(detail=detail, line=origin.line, path=origin.path, reason="no-content")
+
+
+def strip_file(path: Path | str, *, config: Config | None = None) -> list[StripOutcome]:
+    """Read one file and show what stripping keeps and removes, per document.
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    config = config or Config()
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: no such file"
+        raise InputError(msg, path=str(path), reason="unreadable")
+    outcomes: list[StripOutcome] = []
+    for item in read_input(path.parent, InputEntry(path.name), config=config.read):
+        if isinstance(item, Rejection):
+            outcomes.append(StripOutcome(origin=_rejected_origin(item), rejection=item))
+            continue
+        drafted = extract(item, config=config.extract)
+        if isinstance(drafted, Rejection):
+            outcomes.append(StripOutcome(origin=item.origin, rejection=drafted))
+            continue
+        result = strip_boilerplate(drafted.paragraphs, title=drafted.title, config=config.strip)
+        outcomes.append(StripOutcome(origin=item.origin, title=drafted.title, result=result))
+    return outcomes
+
+
+def _rejected_origin(rejection: Rejection) -> Origin:
+    return Origin(format="text", line=rejection.line, path=rejection.path, sha256="")

@@ -1,0 +1,62 @@
+"""Corpus-level repeated lines: paragraphs that recur across many documents are boilerplate.
+
+A first pass counts, per source, in how many distinct documents each short
+paragraph appears (``count_lines`` per partition, ``LineCounts.update`` to
+aggregate: a sum, so any executor can compute it). Documents with identical
+texts count once, so exact copies of one story do not make its paragraphs
+look like boilerplate. ``repeated_keys`` then gives the keys at or above the
+threshold, and the strip stage removes them as ``repeated_line``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import xxhash
+
+from cleanpipe.config import StripConfig
+from cleanpipe.models import Draft
+from cleanpipe.stages.strip import line_key
+
+
+def draft_scope(draft: Draft) -> str:
+    """The scope a draft's lines are counted in: its source, else the whole corpus."""
+    return draft.source or ""
+
+
+def count_lines(drafts: Iterable[Draft], *, config: StripConfig) -> Counter[tuple[str, str]]:
+    """Count ``(scope, key)`` once per distinct document text.
+
+    >>> from cleanpipe.models import Origin
+    >>> o = Origin(format="text", path="a.txt", sha256="0" * 64)
+    >>> d = Draft(origin=o, paragraphs=("Share this", "Body one."))
+    >>> count_lines([d, d], config=StripConfig())[("", "share this")]
+    1
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    seen_texts: set[int] = set()
+    for draft in drafts:
+        digest = xxhash.xxh3_64_intdigest(draft.text.encode("utf-8"))
+        if digest in seen_texts:
+            continue
+        seen_texts.add(digest)
+        scope = draft_scope(draft)
+        keys = {
+            line_key(p)
+            for p in draft.paragraphs
+            if len(p.split()) <= config.repeated_line_max_words
+        }
+        counts.update((scope, key) for key in keys if key)
+    return counts
+
+
+def repeated_keys(
+    counts: Counter[tuple[str, str]], *, config: StripConfig
+) -> dict[str, frozenset[str]]:
+    """The keys of paragraphs seen in at least ``repeated_line_min_docs`` documents, per scope."""
+    found: dict[str, set[str]] = {}
+    for (scope, key), count in counts.items():
+        if count >= config.repeated_line_min_docs:
+            found.setdefault(scope, set()).add(key)
+    return {scope: frozenset(keys) for scope, keys in found.items()}
