@@ -16,7 +16,8 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             return dict(action.choices)
-    raise AssertionError("no subcommands")
+    msg = "no subcommands"
+    raise AssertionError(msg)
 
 
 def test_all_matches_the_public_names() -> None:

@@ -35,7 +35,8 @@ def test_missing_raw_folder_is_one_error_line_and_exit_2(
     err = capsys.readouterr().err
     assert code == 2
     assert err == (
-        f"cleanpipe: error: {tmp_path / 'missing'}: not a folder (cleanpipe run takes a dump folder)\n"
+        f"cleanpipe: error: {tmp_path / 'missing'}: "
+        "not a folder (cleanpipe run takes a dump folder)\n"
     )
 
 

@@ -108,7 +108,7 @@ def test_no_dedup_keeps_near_copies_apart_but_merges_exact_ones(dump: Path, tmp_
 
 
 def test_strict_mode_stops_at_the_first_reject(dump: Path, tmp_path: Path) -> None:
-    with pytest.raises(StrictModeError, match="b/feed.jsonl:2"):
+    with pytest.raises(StrictModeError, match=r"b/feed\.jsonl:2"):
         cleanpipe.run(dump, tmp_path / "out", config=Config(workers=1, strict=True))
     assert not (tmp_path / "out").exists()
 
