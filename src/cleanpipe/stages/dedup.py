@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import xxhash
 from rapidfuzz import fuzz
 
@@ -43,7 +44,7 @@ def cluster_labels(texts: Sequence[str], *, config: DedupConfig, near: bool = Tr
     exact_pairs: list[tuple[int, int]] = []
     representatives: list[int] = []
     for index, text in enumerate(texts):
-        digest = xxhash.xxh3_128_digest(text.encode("utf-8"))
+        digest = exact_digest(text)
         first = first_of.setdefault(digest, index)
         if first == index:
             representatives.append(index)
@@ -52,18 +53,33 @@ def cluster_labels(texts: Sequence[str], *, config: DedupConfig, near: bool = Tr
     pairs: list[tuple[int, int]] = list(exact_pairs)
     if near and len(representatives) > 1:
         rep_texts = [texts[i] for i in representatives]
-        signatures = signatures_for_texts(
-            rep_texts,
-            num_perm=config.num_perm,
-            shingle_size=config.shingle_size,
-            seed=config.seed,
-        )
+        signatures = sign_texts(rep_texts, config=config)
         bands, rows = optimal_bands(config.jaccard_threshold, config.num_perm)
         for left, right in candidate_pairs(signatures, bands=bands, rows=rows).tolist():
             if verify_pair(rep_texts[left], rep_texts[right], config=config):
                 pairs.append((representatives[left], representatives[right]))
     edges = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     return connected_components(n, edges)
+
+
+def exact_digest(text: str) -> bytes:
+    """The key of the exact-copy fast path: a 128-bit hash of the text.
+
+    >>> exact_digest("Rice.") == exact_digest("Rice.") != exact_digest("Rice!")
+    True
+    """
+    return xxhash.xxh3_128_digest(text.encode("utf-8"))
+
+
+def sign_texts(texts: Sequence[str], *, config: DedupConfig) -> npt.NDArray[np.uint32]:
+    """MinHash signatures of texts with the configured shingles and permutations.
+
+    >>> sign_texts(["Rice exports rose by five percent in May."], config=DedupConfig()).shape
+    (1, 128)
+    """
+    return signatures_for_texts(
+        texts, num_perm=config.num_perm, shingle_size=config.shingle_size, seed=config.seed
+    )
 
 
 def verify_pair(left: str, right: str, *, config: DedupConfig) -> bool:
