@@ -42,13 +42,24 @@ def count_lines(drafts: Iterable[Draft], *, config: StripConfig) -> Counter[tupl
             continue
         seen_texts.add(digest)
         scope = draft_scope(draft)
-        keys = {
-            line_key(p)
-            for p in draft.paragraphs
-            if len(p.split()) <= config.repeated_line_max_words
-        }
-        counts.update((scope, key) for key in keys if key)
+        counts.update((scope, key) for key in line_keys(draft, config=config))
     return counts
+
+
+def line_keys(draft: Draft, *, config: StripConfig) -> set[str]:
+    """The keys of a draft's paragraphs short enough to count as boilerplate lines.
+
+    >>> from cleanpipe.models import Origin
+    >>> o = Origin(format="text", path="a.txt", sha256="0" * 64)
+    >>> sorted(line_keys(Draft(origin=o, paragraphs=("Share this", "Share this")),
+    ...                  config=StripConfig()))
+    ['share this']
+    """
+    keys = {
+        line_key(p) for p in draft.paragraphs if len(p.split()) <= config.repeated_line_max_words
+    }
+    keys.discard("")
+    return keys
 
 
 def repeated_keys(
