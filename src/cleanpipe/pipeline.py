@@ -241,11 +241,7 @@ def combine(
     for part in results:
         removed.update(part.removed)
     inputs = len(drafts) + len(rejections)
-    if config.strict and rejections:
-        first = sorted(rejections, key=_rejection_key)[0]
-        where = first.path + (f":{first.line}" if first.line else "")
-        msg = f"{where}: rejected ({first.reason}: {first.detail}); strict mode stops the run"
-        raise StrictModeError(msg)
+    check_strict(rejections, config=config)
 
     phase = time.perf_counter()
     drafts, late_rejections = remove_repeated_lines(drafts, config=config, removed=removed)
@@ -291,6 +287,13 @@ def remove_repeated_lines(
     if "repeated_line" in config.strip.disabled_rules:
         return drafts, []
     keys = repeated_keys(count_lines(drafts, config=config.strip), config=config.strip)
+    return drop_repeated_lines(drafts, keys=keys, removed=removed)
+
+
+def drop_repeated_lines(
+    drafts: list[Draft], *, keys: Mapping[str, frozenset[str]], removed: Counter[str]
+) -> tuple[list[Draft], list[Rejection]]:
+    """Remove the paragraphs whose keys are repeated in the draft's scope."""
     if not keys:
         return drafts, []
     kept: list[Draft] = []
@@ -308,6 +311,19 @@ def remove_repeated_lines(
         else:
             rejections.append(_no_content(draft.origin, "only lines repeated across the corpus"))
     return kept, rejections
+
+
+def check_strict(rejections: Sequence[Rejection], *, config: Config) -> None:
+    """Stop a strict run at its first rejection in (path, line) order.
+
+    Raises:
+        StrictModeError: ``config.strict`` is on and there is a rejection.
+    """
+    if config.strict and rejections:
+        first = sorted(rejections, key=_rejection_key)[0]
+        where = first.path + (f":{first.line}" if first.line else "")
+        msg = f"{where}: rejected ({first.reason}: {first.detail}); strict mode stops the run"
+        raise StrictModeError(msg)
 
 
 def account(report: Report, articles: Sequence[Article], rejections: Sequence[Rejection]) -> None:
