@@ -1,17 +1,57 @@
 """Normalize: a stripped ``Draft`` in, the same draft in canonical form out.
 
-Text: ftfy repairs (mojibake, stray HTML entities), Unicode NFC, no-break and
-zero-width spaces, runs of spaces; quotes are kept as published. Dates: their
-common forms to ISO ``YYYY-MM-DD``. Language: ISO 639-1 by py3langid.
+Text (``normalize_text``), in this order and repeated until nothing changes:
+
+1. ftfy repairs: mojibake (``cafÃ©`` → ``café``), HTML entities left in
+   extracted text (``&amp;`` → ``&``, always: extracted text is never HTML),
+   C1 and other control characters, terminal escapes, lone surrogates (to
+   U+FFFD, the one character ftfy replaces), Latin ligatures (``ﬁ`` → ``fi``).
+   Quotes are kept as published (no ASCII folding: ``“`` stays ``“``), and so
+   are full-width characters, which CJK typesetting uses on purpose.
+2. Unicode NFC.
+3. Invisible characters removed: zero-width space, word joiner, byte-order
+   mark, soft hyphen, invisible operators. The zero-width joiner and
+   non-joiner are kept between two visible characters (Persian, Indic
+   scripts and emoji sequences need them) and removed elsewhere.
+4. Every run of white space (no-break spaces, tabs, line breaks, the
+   typographic spaces U+2000–U+200A, ideographic space…) becomes one space;
+   the ends are trimmed. A paragraph is one line.
+
+Dates (``normalize_date``): the common published forms to ISO ``YYYY-MM-DD``:
+
+- ISO 8601 date or date-time: ``2023-10-13``, ``2023-10-13T09:15:00+07:00``
+  (the date as written, in the publisher's own time zone: no UTC shift);
+- year first with ``/`` or ``.``: ``2023/10/13``; compact: ``20231013``;
+- numeric with ``/``, ``-`` or ``.``: ``13/10/2023``, ``13.10.2023`` (see
+  "ambiguous" below);
+- English month names, month first: ``October 13, 2023``, ``Oct. 13th 2023``;
+  day first: ``13 Oct 2023``, ``13-Oct-2023``, RFC 2822 ``Fri, 13 Oct 2023 09:15 GMT``;
+- Vietnamese: ``13 tháng 10 năm 2023``, ``Thứ Sáu, 13/10/2023 - 09:15``;
+- Unix time in seconds or milliseconds (10 or 13 digits): ``1697163300``,
+  read in UTC since it carries no zone.
+
+A leading weekday (``Friday,``, ``Fri``, ``Thứ Sáu,``, ``Chủ nhật``) and
+``ngày`` ("day") are skipped; anything after the date (a time, a zone) is
+ignored. **Ambiguous** numeric dates, both parts ≤ 12 (``03/04/2023``), are
+read day-first (the convention of most of the world's press, and of the
+Vietnamese sources this was built for); ``NormalizeConfig.day_first = false``
+reads them month-first. A part above 12 decides the order whatever the
+setting (``10/13/2023`` is 13 October). Two-digit years (``13/10/23``), a
+month without a day (``2023-10``) and words (``yesterday``) are not read:
+the date becomes ``None`` rather than a guess.
+
+Language (``detect_language``): ISO 639-1 by py3langid, or ``None`` for
+fewer than 20 letters.
+
 Every function here is idempotent. Nothing is dropped: a date that cannot be
-read becomes ``None``.
+read becomes ``None``; a paragraph that normalizes to nothing is left out.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import ftfy
 import py3langid
@@ -19,17 +59,27 @@ import py3langid
 from cleanpipe.config import NormalizeConfig
 from cleanpipe.models import Draft
 
-# Zero-width and formatting characters that carry nothing in running text.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-# Spaces of every width become a plain space.
-_SPACE_LIKE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+# Always invisible, never meaningful in running text.
+INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS), None)
+# ZWNJ/ZWJ shape joining scripts and emoji between two visible characters;
+# next to white space, at an end, or repeated they carry nothing.
+_JOINERS_AT_EDGE = re.compile(r"(?:(?<=\s)|^)[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)")
+_JOINER_RUN = re.compile(r"([\u200c\u200d])[\u200c\u200d]+")
+# Python's \s: every Unicode white space, no-break and typographic spaces and
+# line separators included (but not the zero-width characters above).
+_WHITE_SPACE = re.compile(r"\s+")
 _FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=True,  # extracted text is never markup: "&amp;" is a leftover
     uncurl_quotes=False,  # quotes as published: no lossy ASCII folding
-    fix_latin_ligatures=False,
-    fix_character_width=False,
+    fix_latin_ligatures=True,  # "ﬁ" is a presentation form of "fi"
+    fix_character_width=False,  # full-width forms are deliberate in CJK text
     normalization="NFC",
     explain=False,
 )
+# normalize_text repeats its steps until nothing changes; two passes settle
+# every input we have seen, the bound only guards against a cycle.
+_MAX_PASSES = 5
 
 _MONTHS = {
     name: number
@@ -52,76 +102,107 @@ _MONTHS = {
     )
     for name in names
 }
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SLASHED = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[T ,].*)?$")
-_YMD_SLASHED = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ,].*)?$")
-_MONTH_FIRST = re.compile(
-    r"^(?:\w+,?\s+)?([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})"
+_WEEKDAY = re.compile(
+    r"^(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
+    r"|thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|cn)\s*[,\-–]?\s*",
+    re.I,
 )
-_DAY_FIRST = re.compile(r"^(?:\w+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})")
+_DAY_WORD = re.compile(r"^ngày\s+", re.I)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T ]|[+-]\d{2}:?\d{2}$|Z$)")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EPOCH = re.compile(r"^(\d{10})(\d{3})?$")
+_NUMERIC = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:$|[T ,\-–])")
+_YMD = re.compile(r"^(\d{4})([/.])(\d{1,2})\2(\d{1,2})(?:$|[T ,\-–])")
+_MONTH_FIRST = re.compile(
+    r"^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?:$|[T ,\-–])", re.I
+)
+_DAY_FIRST = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)([a-z]{3,9})\.?,?(?:\s+|-)(\d{4})(?:$|[T ,\-–])", re.I
+)
+_VIETNAMESE = re.compile(r"^(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm|\s*,)?\s+(\d{4})(?:$|\W)", re.I)
 
 
 def normalize_text(text: str) -> str:
-    """Repair and canonicalise one paragraph (or title).
+    """Repair and canonicalise one paragraph (or title); see the module's steps.
 
     >>> normalize_text("Ben Tre\\u00a0 attaches  great importance\\u200b")
     'Ben Tre attaches great importance'
-    >>> normalize_text("cafÃ© “quoted”")
-    'café “quoted”'
+    >>> normalize_text("cafÃ© “quoted” Tom &amp; Jerry")
+    'café “quoted” Tom & Jerry'
+    >>> normalize_text("line one\\nline two\\u2009!")
+    'line one line two !'
     """
+    for _ in range(_MAX_PASSES):
+        fixed = _normalize_once(text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def _normalize_once(text: str) -> str:
     text = ftfy.fix_text(text, _FTFY_CONFIG)
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
-    return _SPACE_LIKE.sub(" ", text).strip()
+    text = text.translate(_INVISIBLE)
+    text = _WHITE_SPACE.sub(" ", text).strip()
+    text = _JOINER_RUN.sub(r"\1", _JOINERS_AT_EDGE.sub("", text))
+    return unicodedata.normalize("NFC", text)
 
 
 def normalize_date(value: str | None, *, day_first: bool = True) -> str | None:
     """Read a date in one of its common forms and give it as ISO ``YYYY-MM-DD``.
 
-    Numeric dates with both parts ≤ 12 (``03/04/2023``) are ambiguous: read
-    day-first unless ``day_first`` is off. A date that cannot be read is None.
+    The forms, and how ambiguous ones are read, are in the module's docstring.
+    A date that cannot be read is None.
 
     >>> normalize_date("13/10/2023"), normalize_date("October 13, 2023")
     ('2023-10-13', '2023-10-13')
-    >>> normalize_date("2023-10-13T09:15:00+07:00"), normalize_date("13 Oct 2023")
+    >>> normalize_date("2023-10-13T09:15:00+07:00"), normalize_date("Fri, 13 Oct 2023 09:15 GMT")
     ('2023-10-13', '2023-10-13')
-    >>> normalize_date("yesterday") is None
-    True
+    >>> normalize_date("03/04/2023"), normalize_date("03/04/2023", day_first=False)
+    ('2023-04-03', '2023-03-04')
+    >>> normalize_date("Thứ Sáu, 13/10/2023 - 09:15"), normalize_date("13 tháng 10 năm 2023")
+    ('2023-10-13', '2023-10-13')
+    >>> normalize_date("yesterday") is None, normalize_date("13/10/23") is None
+    (True, True)
     """
     if value is None:
         return None
-    text = value.strip()
-    for pattern, order in (
-        (_ISO, "ymd"),
-        (_COMPACT, "ymd"),
-        (_YMD_SLASHED, "ymd"),
-        (_SLASHED, "dmy" if day_first else "mdy"),
-        (_MONTH_FIRST, "Mdy"),
-        (_DAY_FIRST, "dMy"),
-    ):
-        match = pattern.match(text)
-        if match is None:
-            continue
-        parts = match.groups()
-        try:
-            if order == "ymd":
-                found = date(int(parts[0]), int(parts[1]), int(parts[2]))
-            elif order in {"dmy", "mdy"}:
-                day, month = (parts[0], parts[1]) if order == "dmy" else (parts[1], parts[0])
-                if int(month) > 12 >= int(day):  # 10/13/2023 cannot be day-first
-                    day, month = month, day
-                found = date(int(parts[2]), int(month), int(day))
-            elif order == "Mdy":
-                found = date(int(parts[2]), _MONTHS[parts[0].lower()], int(parts[1]))
-            else:
-                found = date(int(parts[2]), _MONTHS[parts[1].lower()], int(parts[0]))
-        except (ValueError, KeyError):
-            continue
-        return found.isoformat()
+    text = _WHITE_SPACE.sub(" ", value).strip()
+    text = _DAY_WORD.sub("", _WEEKDAY.sub("", text, count=1), count=1)
     try:
-        return datetime.fromisoformat(text).date().isoformat()
-    except ValueError:
+        found = _read_date(text, day_first=day_first)
+    except (ValueError, KeyError, OverflowError, OSError):
         return None
+    return None if found is None else found.isoformat()
+
+
+def _read_date(text: str, *, day_first: bool) -> date | None:
+    """Match the forms in turn; raise ValueError/KeyError for an impossible date."""
+    if match := _ISO.match(text) or _COMPACT.match(text):
+        year, month, day = match.group(1, 2, 3)
+        return date(int(year), int(month), int(day))
+    if match := _YMD.match(text):
+        year, month, day = match.group(1, 3, 4)
+        return date(int(year), int(month), int(day))
+    if match := _NUMERIC.match(text):
+        first, second, year = int(match.group(1)), int(match.group(3)), int(match.group(4))
+        day, month = (first, second) if day_first else (second, first)
+        if month > 12 >= day:  # 10/13/2023 cannot be day-first, nor 13/10/2023 month-first
+            day, month = month, day
+        return date(year, month, day)
+    if match := _MONTH_FIRST.match(text):
+        month_name, day, year = match.groups()
+        return date(int(year), _MONTHS[month_name.lower()], int(day))
+    if match := _DAY_FIRST.match(text):
+        day, month_name, year = match.groups()
+        return date(int(year), _MONTHS[month_name.lower()], int(day))
+    if match := _VIETNAMESE.match(text):
+        day, month, year = match.groups()
+        return date(int(year), int(month), int(day))
+    if match := _EPOCH.match(text):
+        seconds = int(match.group(1))
+        return datetime.fromtimestamp(seconds, tz=UTC).date()
+    return None
 
 
 def detect_language(text: str) -> str | None:
@@ -129,6 +210,8 @@ def detect_language(text: str) -> str | None:
 
     >>> detect_language("The province hopes to continue receiving support from Japan.")
     'en'
+    >>> detect_language("OK 2023") is None
+    True
     """
     sample = text[:5000]
     if sum(ch.isalpha() for ch in sample) < 20:
@@ -138,7 +221,16 @@ def detect_language(text: str) -> str | None:
 
 
 def normalize_draft(draft: Draft, *, config: NormalizeConfig) -> Draft:
-    """Normalize a draft's paragraphs, title, metadata and date, and detect its language."""
+    """Normalize a draft's paragraphs, title, metadata and date, and detect its language.
+
+    >>> from cleanpipe.models import Origin
+    >>> origin = Origin(format="text", path="a.txt", sha256="0" * 64)
+    >>> draft = Draft(origin=origin, paragraphs=("Rice\\u00a0exports  rose.", "\\u200b"),
+    ...               date="October 13, 2023")
+    >>> done = normalize_draft(draft, config=NormalizeConfig())
+    >>> done.paragraphs, done.date
+    (('Rice exports rose.',), '2023-10-13')
+    """
     paragraphs = tuple(p for p in (normalize_text(p) for p in draft.paragraphs) if p)
     title = normalize_text(draft.title) if draft.title else None
     return draft.model_copy(
@@ -146,10 +238,10 @@ def normalize_draft(draft: Draft, *, config: NormalizeConfig) -> Draft:
             "paragraphs": paragraphs,
             "title": title or None,
             "date": normalize_date(draft.date, day_first=config.day_first),
-            "source": normalize_text(draft.source) if draft.source else None,
-            "dateline": normalize_text(draft.dateline) if draft.dateline else None,
-            "url": draft.url.strip() if draft.url else None,
-            "author": normalize_text(draft.author) if draft.author else None,
+            "source": (normalize_text(draft.source) or None) if draft.source else None,
+            "dateline": (normalize_text(draft.dateline) or None) if draft.dateline else None,
+            "url": draft.url.strip() or None if draft.url else None,
+            "author": (normalize_text(draft.author) or None) if draft.author else None,
             "language": detect_language("\n".join(paragraphs)),
         }
     )

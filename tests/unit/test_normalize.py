@@ -1,0 +1,166 @@
+"""The normaliser: Unicode repair, spaces, dates, language."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from cleanpipe.config import NormalizeConfig
+from cleanpipe.models import Draft, Origin
+from cleanpipe.stages.normalize import (
+    detect_language,
+    normalize_date,
+    normalize_draft,
+    normalize_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("cafÃ© au lait", "café au lait", id="mojibake-latin1"),
+        pytest.param("Ã©tÃ© Ã  Paris", "été à Paris", id="mojibake-twice"),
+        pytest.param("Tom &amp; Jerry", "Tom & Jerry", id="html-entity"),
+        pytest.param("1 &lt; 2 &amp;amp; 3", "1 < 2 & 3", id="double-escaped-entity"),
+        pytest.param("a < b &amp; c", "a < b & c", id="entity-next-to-markup-char"),
+        pytest.param("Ben\u00a0Tre", "Ben Tre", id="no-break-space"),
+        pytest.param("Ben\u202fTre\u2009!", "Ben Tre !", id="narrow-and-thin-spaces"),
+        pytest.param("Ben\u200bTre\u2060", "BenTre", id="zero-width-space-and-word-joiner"),
+        pytest.param("\ufeffHanoi", "Hanoi", id="byte-order-mark"),
+        pytest.param("co\u00adoperation", "cooperation", id="soft-hyphen"),
+        pytest.param("  many    spaces\t\there  ", "many spaces here", id="runs-of-spaces"),
+        pytest.param("wrapped\nline\r\nbreaks\u2028too", "wrapped line breaks too", id="newlines"),
+        pytest.param("e\u0301", "é", id="nfc"),
+        pytest.param("“curly” ‘quotes’ and „German“", "“curly” ‘quotes’ and „German“", id="quotes"),
+        pytest.param("em — dash … ellipsis", "em — dash … ellipsis", id="typography-kept"),
+        pytest.param("ﬁnal ﬂow", "final flow", id="ligatures"),
+        pytest.param("ＡＢＣ 東京", "ＡＢＣ 東京", id="full-width-kept"),
+        pytest.param("bell\x07 and \x1b[31mred\x1b[0m", "bell and red", id="controls"),
+        pytest.param("Thủ tướng Phạm Minh Chính", "Thủ tướng Phạm Minh Chính", id="vietnamese"),
+        pytest.param("\ud800abc", "\ufffdabc", id="lone-surrogate"),
+    ],
+)
+def test_normalize_text(raw: str, expected: str) -> None:
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        pytest.param("می\u200cخواهم", id="persian-zwnj"),
+        pytest.param("👩\u200d💻", id="emoji-zwj-sequence"),
+        pytest.param("क्\u200dष", id="devanagari-zwj"),
+    ],
+)
+def test_joiners_between_visible_characters_are_kept(kept: str) -> None:
+    assert normalize_text(kept) == unicodedata.normalize("NFC", kept)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("\u200dword \u200cnext\u200c", "word next", id="at-edges"),
+        pytest.param("a\u200c\u200c\u200db", "a\u200cb", id="run-collapsed"),
+    ],
+)
+def test_stray_joiners_are_removed(raw: str, expected: str) -> None:
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2023-10-13", "2023-10-13"),
+        ("2023-10-13T09:15:00+07:00", "2023-10-13"),
+        ("2023-10-13T23:30:00Z", "2023-10-13"),
+        ("2023-10-13 09:15", "2023-10-13"),
+        ("2023-1-5", "2023-01-05"),
+        ("2023/10/13", "2023-10-13"),
+        ("2023.10.13", "2023-10-13"),
+        ("20231013", "2023-10-13"),
+        ("13/10/2023", "2023-10-13"),
+        ("13-10-2023", "2023-10-13"),
+        ("13.10.2023", "2023-10-13"),
+        ("13/10/2023 09:15", "2023-10-13"),
+        ("13/10/2023, 09:15 GMT+7", "2023-10-13"),
+        ("10/13/2023", "2023-10-13"),
+        ("October 13, 2023", "2023-10-13"),
+        ("Oct. 13, 2023", "2023-10-13"),
+        ("Oct 13th 2023", "2023-10-13"),
+        ("Friday, October 13, 2023", "2023-10-13"),
+        ("october 13 2023 9:15 AM", "2023-10-13"),
+        ("13 October 2023", "2023-10-13"),
+        ("13th Oct 2023", "2023-10-13"),
+        ("13-Oct-2023", "2023-10-13"),
+        ("Fri, 13 Oct 2023 09:15:00 +0700", "2023-10-13"),
+        ("Sept 1, 2023", "2023-09-01"),
+        ("Thứ Sáu, 13/10/2023 - 09:15", "2023-10-13"),
+        ("Chủ nhật, 15/10/2023", "2023-10-15"),
+        ("ngày 13/10/2023", "2023-10-13"),
+        ("13 tháng 10 năm 2023", "2023-10-13"),
+        ("ngày 13 tháng 10, 2023", "2023-10-13"),
+        ("1697163300", "2023-10-13"),
+        ("1697163300000", "2023-10-13"),
+        ("  13/10/2023\n", "2023-10-13"),
+    ],
+)
+def test_normalize_date_forms(raw: str, expected: str) -> None:
+    assert normalize_date(raw) == expected
+
+
+def test_ambiguous_numeric_dates_follow_day_first() -> None:
+    assert normalize_date("03/04/2023") == "2023-04-03"
+    assert normalize_date("03/04/2023", day_first=False) == "2023-03-04"
+    # A part above 12 decides the order whatever the setting.
+    assert normalize_date("13/10/2023", day_first=False) == "2023-10-13"
+    assert normalize_date("10/13/2023", day_first=True) == "2023-10-13"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "yesterday",
+        "13/10/23",
+        "2023-10",
+        "2023-13-01",
+        "31/02/2023",
+        "Smarch 13, 2023",
+        "2023-10-13abc",
+        "13/13/2023",
+        "123456",
+    ],
+)
+def test_unreadable_dates_are_none(raw: str | None) -> None:
+    assert normalize_date(raw) is None
+
+
+def test_detect_language() -> None:
+    assert detect_language("The province hopes to continue receiving support from Japan.") == "en"
+    vietnamese = "Tỉnh Bến Tre mong muốn tiếp tục nhận được sự hỗ trợ của Nhật Bản trong các dự án."
+    assert detect_language(vietnamese) == "vi"
+    assert detect_language("12 34 56 !!") is None
+
+
+def test_normalize_draft() -> None:
+    origin = Origin(format="text", path="a.txt", sha256="0" * 64)
+    draft = Draft(
+        origin=origin,
+        paragraphs=("Rice\u00a0exports  rose by five percent in May, the ministry said.", "\u200b"),
+        title=" Rice &amp; coffee ",
+        date="Fri, 13 Oct 2023",
+        source="\u00a0",
+        dateline="Ben\u00a0Tre",
+        url=" https://example.com/a ",
+    )
+    done = normalize_draft(draft, config=NormalizeConfig())
+    assert done.paragraphs == ("Rice exports rose by five percent in May, the ministry said.",)
+    assert done.title == "Rice & coffee"
+    assert done.date == "2023-10-13"
+    assert done.source is None
+    assert done.dateline == "Ben Tre"
+    assert done.url == "https://example.com/a"
+    assert done.language == "en"
+    assert normalize_draft(done, config=NormalizeConfig()) == done
