@@ -37,13 +37,24 @@ def count_lines(drafts: Iterable[Draft], *, config: StripConfig) -> Counter[tupl
     counts: Counter[tuple[str, str]] = Counter()
     seen_texts: set[int] = set()
     for draft in drafts:
-        digest = xxhash.xxh3_64_intdigest(draft.text.encode("utf-8"))
+        digest = text_digest(draft)
         if digest in seen_texts:
             continue
         seen_texts.add(digest)
         scope = draft_scope(draft)
         counts.update((scope, key) for key in line_keys(draft, config=config))
     return counts
+
+
+def text_digest(draft: Draft) -> int:
+    """The key under which copies of one text count once (a 64-bit hash).
+
+    >>> from cleanpipe.models import Origin
+    >>> o = Origin(format="text", path="a.txt", sha256="0" * 64)
+    >>> text_digest(Draft(origin=o, paragraphs=("A.",))) < 2**64
+    True
+    """
+    return xxhash.xxh3_64_intdigest(draft.text.encode("utf-8"))
 
 
 def line_keys(draft: Draft, *, config: StripConfig) -> set[str]:
