@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (template sentences are data; wrapping them would obscure the prose)
 """Generate a reproducible labelled near-duplicate corpus of news-like articles.
 
 Every document belongs to a *story* (its label, ``cluster``); documents of one
@@ -43,34 +44,37 @@ from pathlib import Path
 
 # fmt: off
 _NOUNS = """government ministry province city district company market price rate farmer worker
-official minister president council committee project plan programme policy budget tax export
-import trade investment investor bank loan credit growth economy industry factory plant product
-output demand supply rice coffee seafood fruit vegetable harvest season crop land water river
-delta coast port road bridge railway airport flight passenger tourist visitor hotel school student
-teacher university hospital doctor patient health vaccine disease outbreak case test storm flood
-rain drought temperature weather forecast power electricity energy solar wind gas oil fuel
-technology software network internet data system service customer user phone device car vehicle
-traffic accident police court judge law regulation rule decision agreement deal contract partner
-partnership cooperation delegation meeting conference summit forum event festival culture heritage
-museum art artist music film team player match league championship coach goal season record
-result report survey study research scientist expert analyst figure quarter month week year
-percent share stock fund revenue profit loss cost spending debt deficit surplus currency dollar
-household family child resident community village commune area region border sea island forest
-environment pollution waste plastic emission climate change protection security defence army
-ship vessel fishermen catch species wildlife park construction building housing apartment
-property developer contractor material steel cement shipment container warehouse logistics""".split()
+official minister president council committee project plan programme policy budget tax
+export import trade investment investor bank loan credit growth economy industry factory
+plant product output demand supply rice coffee seafood fruit vegetable harvest season crop
+land water river delta coast port road bridge railway airport flight passenger tourist
+visitor hotel school student teacher university hospital doctor patient health vaccine
+disease outbreak case test storm flood rain drought temperature weather forecast power
+electricity energy solar wind gas oil fuel technology software network internet data
+system service customer user phone device car vehicle traffic accident police court judge
+law regulation rule decision agreement deal contract partner partnership cooperation
+delegation meeting conference summit forum event festival culture heritage museum art
+artist music film team player match league championship coach goal season record result
+report survey study research scientist expert analyst figure quarter month week year
+percent share stock fund revenue profit loss cost spending debt deficit surplus currency
+dollar household family child resident community village commune area region border sea
+island forest environment pollution waste plastic emission climate change protection
+security defence army ship vessel fishermen catch species wildlife park construction
+building housing apartment property developer contractor material steel cement shipment
+container warehouse logistics""".split()  # noqa: SIM905
 _VERBS = """approved announced launched signed completed reported recorded reached increased reduced
 raised cut expanded opened closed built received provided supported urged called asked
 welcomed discussed reviewed proposed rejected confirmed denied revealed showed suggested
 estimated expected planned delayed resumed suspended improved boosted attracted exported
-imported produced delivered shipped invested allocated spent earned lost won hosted visited
-inspected promoted encouraged warned predicted introduced adopted issued released""".split()
+imported produced delivered shipped invested allocated spent earned lost won hosted
+visited inspected promoted encouraged warned predicted introduced adopted issued released""".split()  # noqa: SIM905
 _ADJS = """new major local national international regional key main large small rapid strong weak
-stable sustainable green digital modern traditional rural urban coastal northern southern central
-eastern western annual monthly domestic foreign public private high low significant early late
-initial final further additional total average record special important difficult favourable
-serious heavy limited active potential competitive effective""".split()
-_PREPS = "in for with from across under during after before near among beyond".split()
+stable sustainable green digital modern traditional rural urban coastal northern southern
+central eastern western annual monthly domestic foreign public private high low
+significant early late initial final further additional total average record special
+important difficult favourable serious heavy limited active potential competitive
+effective""".split()  # noqa: SIM905
+_PREPS = """in for with from across under during after before near among beyond""".split()  # noqa: SIM905
 _DETS = ["the", "the", "the", "a", "this", "its", "their", "every", "some", "many"]
 _ROLES = ["chairman", "director", "spokesperson", "deputy minister", "head", "chief executive",
           "vice president", "secretary", "general manager", "senior analyst"]
@@ -80,8 +84,8 @@ _AGENCIES = ["VNA", "AFP", "Reuters", "AP", "Xinhua", "Bernama", "Kyodo", "ANTAR
 _MONTHS = ["Jan", "Feb", "March", "April", "May", "June", "July", "Aug", "Sept", "Oct", "Nov",
            "Dec"]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_SYLLABLES = """ba an bi lo ka ren tu ma ho ng vi et san dor lin mer ta so qui nam hai phu
-gia kor el ran tos bel mi ra den hu lan cho sen ter vo da nu kel zar pol""".split()
+_SYLLABLES = """ba an bi lo ka ren tu ma ho ng vi et san dor lin mer ta so qui nam hai phu gia kor el ran
+tos bel mi ra den hu lan cho sen ter vo da nu kel zar pol""".split()  # noqa: SIM905
 _CONNECTIVES = ["Meanwhile,", "However,", "In addition,", "Last year,", "Earlier this month,",
                 "At the same time,", "According to the report,", "Since then,", "As a result,",
                 "In the first half,"]
@@ -140,7 +144,10 @@ class _Story:
         self.verbs = rng.sample(_VERBS, 15)
         self.adjs = rng.sample(_ADJS, 15)
         self.people = [_person(rng) for _ in range(3)]
-        self.orgs = [f"{_name(rng)} {rng.choice(['Group', 'Corporation', 'Ministry', 'Association', 'Authority', 'Institute'])}" for _ in range(2)]
+        self.orgs = [
+            f"{_name(rng)} {rng.choice(['Group', 'Corporation', 'Ministry', 'Association', 'Authority', 'Institute'])}"
+            for _ in range(2)
+        ]
         self.place = _name(rng, rng.randint(2, 3))
 
     def noun_phrase(self) -> str:

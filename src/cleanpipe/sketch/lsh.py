@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.integrate import quad
 
-__all__ = ["band_hashes", "candidate_pairs", "optimal_bands"]
+__all__ = ["band_hashes", "candidate_pairs", "candidate_pairs_from_keys", "optimal_bands"]
 
 I64Array = npt.NDArray[np.int64]
 U64Array = npt.NDArray[np.uint64]
@@ -160,12 +160,30 @@ def candidate_pairs(
     >>> candidate_pairs(sigs, bands=2, rows=2).tolist()
     [[0, 1], [0, 2]]
     """
-    n = signatures.shape[0]
-    keys = band_hashes(signatures, bands=bands, rows=rows)
-    edges = [_star_edges(keys[:, band]) for band in range(bands)]
-    if not edges or n < 2:
+    return candidate_pairs_from_keys(band_hashes(signatures, bands=bands, rows=rows))
+
+
+def candidate_pairs_from_keys(keys: U64Array) -> I64Array:
+    """Find candidate pairs from precomputed bucket keys (see :func:`candidate_pairs`).
+
+    A batch run keeps only the ``(n, bands)`` keys of each batch of signatures
+    (8 bytes per band per document) and calls this once on their concatenation.
+
+    Args:
+        keys: ``(n, bands)`` bucket keys from :func:`band_hashes`.
+
+    Returns:
+        ``(m, 2)`` int64 pairs ``(i, j)`` with ``i < j``, unique, sorted
+        lexicographically.
+
+    >>> keys = np.array([[5, 1], [5, 2], [6, 1]], dtype=np.uint64)
+    >>> candidate_pairs_from_keys(keys).tolist()
+    [[0, 1], [0, 2]]
+    """
+    n, bands = keys.shape
+    if n < 2 or bands == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    stacked = np.concatenate(edges)
+    stacked = np.concatenate([_star_edges(np.ascontiguousarray(keys[:, b])) for b in range(bands)])
     # One int64 code per pair (i * n + j; n**2 < 2**63 for any n that fits in memory)
     # makes np.unique dedupe and sort lexicographically in one step.
     codes = np.unique(stacked[:, 0] * n + stacked[:, 1])

@@ -100,7 +100,9 @@ class MinHasher:
     def __repr__(self) -> str:
         return f"MinHasher(num_perm={self.num_perm}, seed={self.seed})"
 
-    def signatures_flat(self, hashes: npt.NDArray[np.unsignedinteger], offsets: I64Array) -> U32Array:
+    def signatures_flat(
+        self, hashes: npt.NDArray[np.unsignedinteger], offsets: I64Array
+    ) -> U32Array:
         """Compute the signatures of hash sets given as one flat array.
 
         Args:
@@ -196,7 +198,8 @@ class MinHasher:
         >>> MinHasher(num_perm=5).signature(np.array([42], dtype=np.uint32)).shape
         (5,)
         """
-        return self.signatures([hashes])[0]
+        row: U32Array = self.signatures([hashes]).reshape(self.num_perm)
+        return row
 
     def to_lean_minhash(self, signature: npt.NDArray[np.uint32]) -> LeanMinHash:
         """Wrap a signature as a ``datasketch.LeanMinHash`` (for its LSH and storage).

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-__all__ = ["flat_shingle_hashes", "shingle_hashes", "tokenize"]
+__all__ = ["flat_shingle_hashes", "normalize_words", "shingle_hashes", "tokenize"]
 
 _WORD = re.compile(r"\w+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -71,6 +71,25 @@ def tokenize(text: str) -> list[str]:
     ['hanoi', 'vna', 'café', 'prices', 'rose', '3', '5', 'on', 'monday']
     """
     return _WORD.findall(text.lower())
+
+
+def normalize_words(text: str) -> str:
+    r"""Return the text's tokens joined by single spaces: the form to compare texts in.
+
+    Case, punctuation, line breaks and spacing are gone, so re-flowed or
+    re-punctuated copies compare equal; it is :func:`tokenize` joined, computed
+    on the fast path.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The lowercase tokens separated by one space.
+
+    >>> normalize_words("Rice  exports\nrose -- by 5%.")
+    'rice exports rose by 5'
+    """
+    return b" ".join(_token_bytes(text)).decode("utf-8")
 
 
 @lru_cache(maxsize=65536)
@@ -176,7 +195,7 @@ def shingle_hashes(text: str, *, shingle_size: int) -> U32Array:
         has fewer than ``shingle_size`` tokens, none when it has no token.
 
     >>> len(shingle_hashes("the cat sat on the mat, the cat sat", shingle_size=2))
-    5
+    6
     >>> shingle_hashes("Two words", shingle_size=5).shape
     (1,)
     >>> shingle_hashes("", shingle_size=5).shape
