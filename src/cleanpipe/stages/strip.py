@@ -55,16 +55,36 @@ AGENCIES = (
 )
 _AGENCY_ALT = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
 
+_CREDIT_WORDS = (
+    r"photo|photos|photograph|photo credit|image|images|picture|illustration|credit|credits"
+    r"|illustrative (?:photo|image|picture)|file photo|source|ảnh|foto|bild|фото"
+)
 _CAPTION_CREDIT = re.compile(
-    r"\((?:photo|photos|photograph|image|images|illustrative (?:photo|image)|file photo|source)"
-    r"\s*(?::[^()]{0,80})?\)\s*$",
+    rf"\((?:{_CREDIT_WORDS})\s*(?::[^()]{{0,80}})?\)\s*$"
+    # "Photo: X", "Photograph: X/Getty Images", "Credit: Reuters" as a line of its own
+    rf"|^(?:{_CREDIT_WORDS})\s*:\s*[^.!?]{{1,80}}$"
+    # a caption with the agency glued to its last word: "…in New York.Reuters"
+    rf"|[a-z]\.(?-i:{_AGENCY_ALT}|Getty Images|AP Photo)\s*$",
     re.I,
 )
 # Image alt text glued to its caption: "Headline ảnh 1Caption" (Vietnamese "ảnh" = image).
 _ALT_TEXT_GLUE = re.compile(r"\sảnh\s?\d+(?=\S)")
-_TEASER_HEADER = re.compile(
-    r"^(?:see more|read more|related|related (?:articles|news|stories|posts)|more stories"
-    r"|you may also like|recommended|most read|xem thêm|tin liên quan)\s*:?$",
+_TEASER_WORDS = (
+    r"see more|read more|see also|related"
+    r"|related (?:articles?|news|stories|posts?|content|coverage|links)"
+    r"|more (?:from|on|in) [^.!?]{1,40}|more stories|more news|more to read|you may also like"
+    r"|you might also like|recommended(?: for you| stories| articles)?"
+    r"|most read(?: in [^.!?]{1,30})?"
+    r"|most popular|popular on [^.!?]{1,30}|trending(?: now| stories)?|top stories|don'?t miss"
+    r"|editor'?s picks|xem thêm|tin liên quan|tin cùng chuyên mục|lesen sie auch|mehr zum thema"
+    r"|das könnte sie auch interessieren|à lire aussi|lire aussi|sur le même sujet|leia também"
+    r"|veja também|leggi anche|lee también|te puede interesar|читайте также|смотрите также"
+)
+_TEASER_HEADER = re.compile(rf"^(?:{_TEASER_WORDS})\s*(?::|\.\.\.|…)?$", re.I)
+# One teaser link on its own line: "Read more: <headline>", "[Related: <headline>]".
+_TEASER_LINE = re.compile(
+    rf"^[\[(]?(?:{_TEASER_WORDS}|also on \S+\.\w+|also|more)\s*(?::|-|–)\s*\S.*$"
+    rf"|^[\[(]?(?:also on \S+\.\w+)\s+\S.*$",
     re.I,
 )
 _DATELINE = re.compile(
@@ -100,14 +120,149 @@ def _key(text: str) -> str:
     return _SPACES.sub(" ", text).strip().rstrip(".").casefold()
 
 
+# A teaser block runs from its header to the end of the text, unless the article
+# resumes under it, as when a "Don't miss" box sits in the middle of a story:
+# from the first sentence on, the rest is mostly sentences (not captions and
+# headlines, which is the shape of a block of teasers with their summaries).
+_MIN_RESUMED_SENTENCES = 2
+_MIN_RESUMED_SHARE = 0.6
+_MIN_SENTENCE_WORDS = 10
+_MAX_TEASER_LINE_WORDS = 30
+_SENTENCE_END = re.compile(r"[.!?…\"”»’')]$")
+
+
+def _is_sentence(paragraph: str) -> bool:
+    paragraph = paragraph.strip()
+    return (
+        len(paragraph.split()) >= _MIN_SENTENCE_WORDS
+        and _SENTENCE_END.search(paragraph) is not None
+        and not _CAPTION_CREDIT.search(paragraph)
+        and not _ALT_TEXT_GLUE.search(paragraph)
+    )
+
+
 def _rule_teaser_block(doc: _Doc) -> None:
-    """Cut a "See more" / "Related" block and everything after it."""
-    for index, paragraph in enumerate(doc.paragraphs):
-        if index >= _MAX_TEASER_HEADER_POSITION and _TEASER_HEADER.match(paragraph.strip()):
-            block = doc.paragraphs[index:]
-            del doc.paragraphs[index:]
-            doc.removed.append(Removal(rule="teaser_block", text="\n\n".join(block)))
-            return
+    """Cut a "See more" / "Related" block: its header and the headlines under it."""
+    index = _MAX_TEASER_HEADER_POSITION
+    while index < len(doc.paragraphs):
+        if not _TEASER_HEADER.match(doc.paragraphs[index].strip()):
+            index += 1
+            continue
+        rest = doc.paragraphs[index + 1 :]
+        sentences = [i for i, p in enumerate(rest) if _is_sentence(p)]
+        resumed = rest[sentences[0] :] if sentences else []
+        if len(sentences) >= _MIN_RESUMED_SENTENCES and len(sentences) >= _MIN_RESUMED_SHARE * len(
+            resumed
+        ):
+            end = index + 1 + sentences[0]
+        else:
+            end = len(doc.paragraphs)
+        block = doc.paragraphs[index:end]
+        del doc.paragraphs[index:end]
+        doc.removed.append(Removal(rule="teaser_block", text="\n\n".join(block)))
+
+
+def _rule_teaser_line(doc: _Doc) -> None:
+    """Drop a single teaser link: "Read more: <headline>", "[Related: <headline>]"."""
+    _drop_matching(doc, "teaser_line", lambda p: _TEASER_LINE.match(p) is not None)
+
+
+def _drop_matching(
+    doc: _Doc, rule: str, test: Callable[[str], bool], *, max_words: int = _MAX_TEASER_LINE_WORDS
+) -> None:
+    """Drop every short paragraph that ``test`` accepts."""
+    for index in range(len(doc.paragraphs) - 1, -1, -1):
+        paragraph = doc.paragraphs[index].strip()
+        if len(paragraph.split()) <= max_words and test(paragraph):
+            doc.drop(index, rule)
+
+
+_SHARE = re.compile(
+    r"^(?:share|share this(?: article| story| post)?|share on \w+|tweet|email|print|print article"
+    r"|print this (?:article|page)|order reprints?|reprints?(?: & permissions| and permissions)?"
+    r"|text size|comments?|\d+ comments?|post (?:a )?comment(?: \(\+\))?|leave a (?:comment|reply)"
+    r"|tell us what you think\W*|explore further|click to tweet|like this story\? share it.*"
+    r"|this article has been sent to|tempo de leitura: \d+ minutos?|\d+ min(?:ute)? read)\W*$"
+    r"|click to tweet$",
+    re.I,
+)
+_ADVERTISEMENT = re.compile(
+    r"^(?:advertisement|advertising|ad|sponsored(?: content)?|anzeige|werbung|publicité|publicidade"
+    r"|publicidad|pubblicità|quảng cáo|реклама|story continues below(?: this)? advertisement"
+    r"|article continues below(?: this)? advertisement|continue reading below)\W*$",
+    re.I,
+)
+_NEWSLETTER = re.compile(
+    r"^(?:click here to |please )?(?:subscribe|sign up|sign-up|join|register|get (?:the|our|fox)"
+    r"|thanks for signing up|keep an eye on your inbox|start your day with)\b"
+    r"|\b(?:our|the|free) (?:daily |weekly |email |e-mail )?newsletters?\b|\byour inbox\b",
+    re.I,
+)
+_COOKIE = re.compile(
+    r"\bcookies?\b.*\b(?:use|accept|consent|policy|settings|agree)|"
+    r"\b(?:use|accept|consent to|agree to)\b.*\bcookies?\b",
+    re.I,
+)
+_BREADCRUMB = re.compile(r"^[^>»›/|]{1,30}(?:\s[>»›/|]\s[^>»›/|]{1,40}){2,}$")
+_SOCIAL = re.compile(
+    r"^(?:follow (?:us|me|him|her|them|[A-Z][\w'’]+(?: [A-Z][\w'’]+){0,3}) on"
+    r" (?:twitter|facebook|instagram|youtube|tiktok|linkedin)"
+    r"|(?:email|write to|reach|contact) (?:the )?(?:reporters?|writer|author|[A-Z][\w'’]+"
+    r"(?: [A-Z][\w'’]+){0,2}) at\b|have a tip\?|[\w.+-]+@[\w-]+\.[\w.]+$"
+    r"|twitter\.com/\S+$)",
+    re.I,
+)
+_CREDIT_LINE = re.compile(
+    r"^\(?(?:(?:additional |editing |reporting )?(?:reporting|writing|editing) by\b.*"
+    r"|.{1,200}\bcontributed (?:reporting|to this (?:report|story|article))\b.*"
+    r"|source: [^.]{1,40})\)?\.?$",
+    re.I,
+)
+_COPYRIGHT = re.compile(
+    r"^(?:copyright|\(c\)|©)|\ball rights reserved\b|무단전재|版权所有|tous droits réservés", re.I
+)
+
+
+def _rule_share(doc: _Doc) -> None:
+    """Drop share, print, reprint and comment links, and reading-time labels."""
+    _drop_matching(doc, "share", lambda p: _SHARE.search(p) is not None)
+
+
+def _rule_advertisement(doc: _Doc) -> None:
+    """Drop "Advertisement" labels (in several languages)."""
+    _drop_matching(doc, "advertisement", lambda p: _ADVERTISEMENT.match(p) is not None)
+
+
+def _rule_newsletter(doc: _Doc) -> None:
+    """Drop newsletter and subscription prompts."""
+    _drop_matching(doc, "newsletter", lambda p: _NEWSLETTER.search(p) is not None)
+
+
+def _rule_cookie_notice(doc: _Doc) -> None:
+    """Drop a cookie-consent notice."""
+    _drop_matching(doc, "cookie_notice", lambda p: _COOKIE.search(p) is not None, max_words=60)
+
+
+def _rule_breadcrumb(doc: _Doc) -> None:
+    """Drop a breadcrumb trail (``Home > News > World``) among the first paragraphs."""
+    for index in range(min(3, len(doc.paragraphs)) - 1, -1, -1):
+        if _BREADCRUMB.match(doc.paragraphs[index].strip()):
+            doc.drop(index, "breadcrumb")
+
+
+def _rule_social(doc: _Doc) -> None:
+    """Drop "Follow us on Twitter", "Email the writer at …" and bare links or addresses."""
+    _drop_matching(doc, "social", lambda p: _SOCIAL.match(p) is not None, max_words=45)
+
+
+def _rule_credit_line(doc: _Doc) -> None:
+    """Drop reporting and editing credits: "Reporting by X; Editing by Y", "X contributed"."""
+    _drop_matching(doc, "credit_line", lambda p: _CREDIT_LINE.match(p) is not None, max_words=45)
+
+
+def _rule_copyright(doc: _Doc) -> None:
+    """Drop a copyright notice."""
+    _drop_matching(doc, "copyright", lambda p: _COPYRIGHT.search(p) is not None)
 
 
 def _rule_caption(doc: _Doc) -> None:
@@ -185,6 +340,15 @@ def _rule_repeated_lede(doc: _Doc) -> None:
 # twice; the end mark goes before the byline so "VNA" after "./." is recognised.
 RULES: dict[str, Callable[[_Doc], None]] = {
     "teaser_block": _rule_teaser_block,
+    "teaser_line": _rule_teaser_line,
+    "share": _rule_share,
+    "advertisement": _rule_advertisement,
+    "newsletter": _rule_newsletter,
+    "cookie_notice": _rule_cookie_notice,
+    "breadcrumb": _rule_breadcrumb,
+    "social": _rule_social,
+    "credit_line": _rule_credit_line,
+    "copyright": _rule_copyright,
     "caption": _rule_caption,
     "title_repeat": _rule_title_repeat,
     "end_mark": _rule_end_mark,
