@@ -104,6 +104,12 @@ class Config(BaseModel):
     dedup_enabled: bool = True
     strict: bool = False
     engine: Literal["local", "dask"] = "local"
+    # A running Dask scheduler (tcp://host:8786); without one, `--engine dask`
+    # starts a LocalCluster of `workers` processes.
+    scheduler: str | None = None
+    # Connected components of the dedup graph on the driver ("memory"), as
+    # dask dataframe rounds ("distributed"), or chosen by the edge count.
+    components: Literal["memory", "distributed", "auto"] = "auto"
     read: ReadConfig = ReadConfig()
     extract: ExtractConfig = ExtractConfig()
     strip: StripConfig = StripConfig()

@@ -20,6 +20,7 @@ import orjson
 from cleanpipe.config import Config
 from cleanpipe.errors import AccountingError, InputError, StrictModeError
 from cleanpipe.executors.base import Executor
+from cleanpipe.executors.dask import DaskExecutor
 from cleanpipe.executors.local import LocalExecutor
 from cleanpipe.models import (
     Article,
@@ -161,29 +162,57 @@ def run(
     if progress:
         progress("files", 0)
     owned = executor is None
-    executor = executor or LocalExecutor(workers=config.workers)
-    try:
-        results = []
-        for task, part in zip(tasks, executor.map(prepare_partition, tasks), strict=True):
-            results.append(part)
-            if progress:
-                progress("files", len(task.entries))
-    finally:
-        if owned:
-            executor.close()
-    result = combine(
-        results,
-        config=config,
-        extra_rejections=listing_rejections,
-        started=started,
-        progress=progress,
-    )
+    executor = executor or open_executor(config)
+    if isinstance(executor, DaskExecutor):
+        # The corpus steps run on the cluster too: the drafts never leave it.
+        from cleanpipe.distributed import clean_on_dask
+
+        try:
+            result = clean_on_dask(
+                tasks,
+                executor=executor,
+                config=config,
+                extra_rejections=listing_rejections,
+                started=started,
+                progress=progress,
+            )
+        finally:
+            if owned:
+                executor.close()
+    else:
+        try:
+            results = []
+            for task, part in zip(tasks, executor.map(prepare_partition, tasks), strict=True):
+                results.append(part)
+                if progress:
+                    progress("files", len(task.entries))
+        finally:
+            if owned:
+                executor.close()
+        result = combine(
+            results,
+            config=config,
+            extra_rejections=listing_rejections,
+            started=started,
+            progress=progress,
+        )
     write_started = time.perf_counter()
     write_records(out, articles=result.articles, rejections=result.rejections)
     result.report.timings.write = round(time.perf_counter() - write_started, 3)
     result.report.timings.total = round(time.perf_counter() - started, 3)
     write_report(out, result.report)
     return result.report
+
+
+def open_executor(config: Config) -> Executor:
+    """Open the executor ``config.engine`` names: a local process pool or a Dask cluster.
+
+    Raises:
+        ConfigError: the dask engine is asked for without the dask extra.
+    """
+    if config.engine == "dask":
+        return DaskExecutor(scheduler=config.scheduler, workers=config.workers)
+    return LocalExecutor(workers=config.workers)
 
 
 def clean(
