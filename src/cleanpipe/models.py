@@ -73,6 +73,23 @@ class RawDocument(BaseModel):
     date: str | None = None
 
 
+class SkippedRecord(BaseModel):
+    """A WARC record that holds no article (a request, metadata, an image response).
+
+    Counted in the report (``skipped_records``), never an input: it is neither a
+    record's origin nor a rejection.
+    """
+
+    model_config = _FROZEN
+
+    path: str
+    line: int = Field(description="1-based index of the record in its WARC file")
+    kind: str = Field(
+        description="Record type (`request`), or `response:<why>` for a response "
+        "that is not an HTML page (`response:image/png`, `response:status-404`)"
+    )
+
+
 class Removal(BaseModel):
     """A piece of text removed as boilerplate, with the rule that removed it."""
 
@@ -192,6 +209,11 @@ class Report(BaseModel):
     removed_by_rule: dict[str, int]
     cluster_sizes: dict[str, int] = Field(
         description="How many duplicate clusters have each size (size as a string key)"
+    )
+    skipped_records: dict[str, int] = Field(
+        default_factory=dict,
+        description="WARC records that hold no article, by kind (`request`, `metadata`, "
+        "`response:image/png`…); not inputs, so not part of inputs = origins + rejects",
     )
     timings: Timings = Field(default_factory=Timings)
 

@@ -39,7 +39,7 @@ from cleanpipe.stages.merge import merge_drafts
 from cleanpipe.stages.normalize import normalize_draft
 from cleanpipe.stages.repeated import count_lines, draft_scope, repeated_keys
 from cleanpipe.stages.strip import line_key, strip_boilerplate
-from cleanpipe.write import write_records, write_report
+from cleanpipe.write import OutputSwap
 
 log = logging.getLogger(__name__)
 
@@ -197,10 +197,12 @@ def run(
             progress=progress,
         )
     write_started = time.perf_counter()
-    write_records(out, articles=result.articles, rejections=result.rejections)
-    result.report.timings.write = round(time.perf_counter() - write_started, 3)
-    result.report.timings.total = round(time.perf_counter() - started, 3)
-    write_report(out, result.report)
+    # One switch for the three files: a crash leaves the old trio or the new one.
+    with OutputSwap(out) as swap:
+        swap.add_records(articles=result.articles, rejections=result.rejections)
+        result.report.timings.write = round(time.perf_counter() - write_started, 3)
+        result.report.timings.total = round(time.perf_counter() - started, 3)
+        swap.add_report(result.report)
     return result.report
 
 

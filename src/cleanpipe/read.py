@@ -7,7 +7,21 @@ ever replacing a character silently: bytes no encoding explains are a reject.
 JSONL yields one document per line (a bad line is a reject, the others go on).
 
 It may drop nothing: every file, and every JSONL line, ends as a document or
-a rejection.
+a rejection. Hostile dumps are expected: files are opened without blocking
+and must still be regular files when opened (a file swapped for a FIFO, a
+folder or a link after listing is a reject, not a hang); a link is never
+followed out of the dump folder; reading and inflating are bounded by
+``max_bytes``; a file name that is not valid UTF-8 is shown with ``\\xNN``
+escapes (``Origin.path``) but still read.
+
+Decoding, in order: a byte-order mark; a charset the HTML declares; UTF-8.
+Bytes that hold valid multi-byte UTF-8 *and* invalid sequences are damaged
+UTF-8 and a reject (guessing would silently garble them). Otherwise the text
+is a legacy single-byte encoding: Vietnamese windows-1258 is recognised by its
+combining tone marks after vowels; isolated high bytes among ASCII letters are
+Western (windows-1252, the web's reading of latin-1); runs of high bytes
+(Cyrillic, CJK) go to charset detection, which must also recognise a
+language. Whatever none of these explains is ``undecodable``.
 """
 
 from __future__ import annotations
@@ -17,6 +31,7 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,13 +67,22 @@ _BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"PK\x05\x06", "an empty ZIP archive"),
     (b"\x7fELF", "an ELF executable"),
     (b"RIFF", "a RIFF (WebP/WAV/AVI) file"),
-    (b"BZh", "a bzip2 archive"),
     (b"\xfd7zXZ\x00", "an xz archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"\x00\x00\x01\x00", "an ICO image"),
     (b"OggS", "an Ogg file"),
-    (b"ID3", "an MP3 file"),
     (b"\x1f\x8b", "a gzip stream inside a gzip stream"),
+    (b"\x00asm", "a WebAssembly module"),
+    (b"\xca\xfe\xba\xbe", "a Java class or Mach-O file"),
+    (b"wOFF", "a WOFF font"),
+    (b"wOF2", "a WOFF2 font"),
+)
+# Signatures that begin with letters a text could begin with ("BZh", "ID3"),
+# so they need their binary tail too.
+_BINARY_PATTERNS: tuple[tuple[re.Pattern[bytes], str], ...] = (
+    (re.compile(rb"BZh[1-9]1AY&SY"), "a bzip2 archive"),
+    (re.compile(rb"ID3[\x02-\x04]\x00"), "an MP3 file"),
+    (re.compile(rb"\x00\x00\x00[\x14-\x30]ftyp"), "an MP4/HEIC file"),
 )
 _GZIP_MAGIC = b"\x1f\x8b"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -66,7 +90,23 @@ _XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+
 _HTML_SNIFF = re.compile(
     r"^\s*(?:<!doctype\s+html|<html|<head|<body|<!--)|<(?:p|div|article|body)[\s>]", re.I
 )
+# Vietnamese windows-1258 writes most tones as a combining byte after the vowel:
+# grave 0xCC, hook 0xD2, tilde 0xDE, acute 0xEC, dot below 0xF2. In Western text
+# these bytes (Ì Ò Þ ì ò) almost never follow a vowel, so two such pairs suffice.
+_CP1258_TONE = re.compile(
+    rb"[AEIOUYaeiouy\xc2\xc3\xca\xd4\xd5\xdd\xe2\xe3\xea\xf4\xf5\xfd][\xcc\xd2\xde\xec\xf2]"
+)
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 _READ_CHUNK = 1 << 20
+# Share of high bytes standing in runs of three or more: words in Cyrillic or
+# CJK are such runs; accented letters in Western text stand alone or in pairs.
+_MAX_WESTERN_RUN_SHARE = 0.3
+# A detected encoding must also recognise a language (charset_normalizer's
+# coherence); without one, a guess is as likely garbage as text.
+_MIN_COHERENCE = 0.05
+# Encodings that read every byte, which a declaration may name but which would
+# then hide C1 control characters: read as the web does (WHATWG: windows-1252).
+_WEB_LATIN1 = {"latin-1", "iso8859-1", "ascii", "us-ascii"}
 
 
 class _Rejected(Exception):
@@ -119,6 +159,9 @@ def list_inputs(root: Path, *, config: ReadConfig) -> tuple[list[InputEntry], li
             path = Path(child.path)
             rel = _rel(path, root)
             if child.is_symlink():
+                if _is_link_loop(path):
+                    rejections.append(_reject(rel, "unsupported", "symbolic link loop"))
+                    continue
                 if not config.follow_symlinks:
                     rejections.append(
                         _reject(
@@ -158,13 +201,40 @@ def list_inputs(root: Path, *, config: ReadConfig) -> tuple[list[InputEntry], li
 def read_input(
     root: Path, entry: InputEntry, *, config: ReadConfig
 ) -> list[RawDocument | Rejection]:
-    """Read one file of the dump into documents (one, or one per JSONL line) or a rejection."""
+    """Read one file of the dump into documents (one, or one per JSONL line) or a rejection.
+
+    The file is checked again when opened, since the dump may change after it
+    was listed: it must be a regular file, and a link must not lead out of
+    ``root`` (or be a link at all, unless ``follow_symlinks``).
+    """
     rel = entry.rel_path
+    shown = display_path(rel)
+    path = root / rel
     try:
-        data = _read_bytes(root / rel, max_bytes=config.max_bytes)
+        if config.follow_symlinks and _points_outside(path, root.resolve()):
+            raise _Rejected("symlink-outside", "symbolic link points outside the dump folder")
+        data = _read_bytes(path, max_bytes=config.max_bytes, follow=config.follow_symlinks)
     except _Rejected as exc:
-        return [_reject(rel, exc.reason, exc.detail)]
-    return decode_input(rel, data, config=config)
+        return [_reject(shown, exc.reason, exc.detail)]
+    return decode_input(shown, data, config=config)
+
+
+def display_path(rel: str) -> str:
+    r"""The path as records and rejects show it: a name that is not UTF-8 gets ``\xNN`` escapes.
+
+    Linux file names are bytes; Python carries the undecodable ones as lone
+    surrogates, which no JSON (and no UTF-8 file) can hold.
+
+    >>> display_path("caf\udce9.txt")
+    'caf\\xe9.txt'
+    >>> display_path("ok/é.txt")
+    'ok/é.txt'
+    """
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return rel
 
 
 def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[RawDocument | Rejection]:
@@ -186,6 +256,8 @@ def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[RawDocume
             raise _Rejected("empty", "the file holds no text")
         fmt = _sniff_format(name, data)
         if fmt == "jsonl":
+            if data.startswith(_WIDE_BOMS):
+                return list(_split_jsonl_text(rel, _decode(data, html=False)))
             return list(_split_jsonl(rel, data))
         text = _decode(data, html=fmt == "html")
     except _Rejected as exc:
@@ -212,17 +284,48 @@ def _split_jsonl(rel: str, data: bytes) -> Iterator[RawDocument | Rejection]:
         yield RawDocument(origin=origin, content=line_text)
 
 
-def _read_bytes(path: Path, *, max_bytes: int) -> bytes:
+def _split_jsonl_text(rel: str, text: str) -> Iterator[RawDocument | Rejection]:
+    """JSONL in a UTF-16/32 file: decoded whole (its lines are not byte lines)."""
+    for number, line in enumerate(_newlines(text).split("\n"), start=1):
+        if not line.strip():
+            continue
+        sha = hashlib.sha256(line.encode("utf-8")).hexdigest()
+        origin = Origin(format="jsonl", line=number, path=rel, sha256=sha)
+        yield RawDocument(origin=origin, content=line)
+
+
+def _read_bytes(path: Path, *, max_bytes: int, follow: bool) -> bytes:
+    # O_NONBLOCK: a FIFO put where a file was would block open() forever.
+    # O_NOFOLLOW: a file swapped for a link after listing is not followed.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+        fd = os.open(path, flags)
     except FileNotFoundError as exc:
         raise _Rejected("unreadable", "the file vanished before it could be read") from exc
     except OSError as exc:
+        raise _Rejected("unreadable", f"cannot open: {exc.strerror or exc}") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise _Rejected("unreadable", f"{what} when opened (the dump changed during the run)")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(_READ_CHUNK, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
         raise _Rejected("unreadable", f"cannot read: {exc.strerror or exc}") from exc
-    if len(data) > max_bytes:
+    finally:
+        os.close(fd)
+    if size > max_bytes:
         raise _Rejected("too-large", f"larger than max_bytes ({max_bytes} bytes)")
-    return data
+    return b"".join(chunks)
 
 
 def _gunzip(data: bytes, *, max_bytes: int) -> bytes:
@@ -258,13 +361,17 @@ def _sniff_format(name: str, data: bytes) -> InputFormat:
     suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     by_suffix = TEXT_SUFFIXES.get(suffix)
+    # Magic first, whatever the suffix: an image saved as .json is still an image.
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise _Rejected("binary", f"binary content ({what})")
+    for pattern, what in _BINARY_PATTERNS:
+        if pattern.match(data):
+            raise _Rejected("binary", f"binary content ({what})")
     if by_suffix in {"json", "jsonl"}:
         if by_suffix == "json" and head[:1] == b"{" and _looks_jsonl(data):
             return "jsonl"
         return by_suffix
-    for magic, what in _BINARY_MAGIC:
-        if head.startswith(magic) and not head.startswith(b"<"):
-            raise _Rejected("binary", f"binary content ({what})")
     if by_suffix is not None:
         return by_suffix
     if head[:1] == b"{":
@@ -301,18 +408,66 @@ def _decode(data: bytes, *, html: bool) -> str:
     except UnicodeDecodeError as utf8_error:
         declared = _declared_charset(data) if html else None
         if declared:
-            try:
-                return data.decode(declared)
-            except (LookupError, UnicodeDecodeError):
-                log.debug("declared charset %s does not decode; detecting", declared)
-        best = from_bytes(data[: 1 << 20]).best()
-        if best is not None and best.encoding and best.encoding != "utf_8":
-            try:
-                return data.decode(best.encoding)
-            except (LookupError, UnicodeDecodeError):
-                pass
-        msg = f"not valid UTF-8 (byte {utf8_error.start}) and no other encoding fits"
+            text = _try_decode(data, declared)
+            if text is not None:
+                return text
+            log.debug("declared charset %s does not decode; detecting", declared)
+        if _has_utf8_sequences(data):
+            msg = (
+                f"damaged UTF-8: invalid byte at {utf8_error.start} in text that is "
+                "otherwise UTF-8 (re-encode or repair the file)"
+            )
+            raise _Rejected("undecodable", msg) from utf8_error
+        text = _decode_legacy(data)
+        if text is not None:
+            return text
+        msg = (
+            f"not valid UTF-8 (byte {utf8_error.start}) and no other encoding fits "
+            "(declare a charset or convert the file to UTF-8)"
+        )
         raise _Rejected("undecodable", msg) from utf8_error
+
+
+def _decode_legacy(data: bytes) -> str | None:
+    """Decode bytes of a single-byte (or CJK) legacy encoding, or give None."""
+    if len(_CP1258_TONE.findall(data, 0, 1 << 20)) >= 2:
+        text = _try_decode(data, "cp1258")
+        if text is not None:
+            return text
+    runs = [len(m.group()) for m in _HIGH_RUN.finditer(data, 0, 1 << 20)]
+    high = sum(runs)
+    in_long_runs = sum(n for n in runs if n >= 3)
+    if high and in_long_runs / high <= _MAX_WESTERN_RUN_SHARE:
+        return _try_decode(data, "cp1252")
+    best = from_bytes(data[: 1 << 20]).best()
+    if best is None or not best.encoding or best.coherence < _MIN_COHERENCE:
+        return None
+    return _try_decode(data, best.encoding)
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    if encoding in _WEB_LATIN1:
+        encoding = "cp1252"
+    try:
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+    # Decoders that map every byte still must not yield C0/C1 control characters.
+    if _CONTROL.search(text):
+        return None
+    return text
+
+
+def _has_utf8_sequences(data: bytes) -> bool:
+    """Whether ``data`` holds at least one well-formed multi-byte UTF-8 character."""
+    return _UTF8_MULTIBYTE.search(data, 0, 1 << 20) is not None
+
+
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -337,6 +492,16 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _is_link_loop(path: Path) -> bool:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return True
+    except OSError as exc:
+        return exc.errno == 40  # ELOOP
+    return False
+
+
 def _points_outside(path: Path, real_root: Path) -> bool:
     try:
         target = path.resolve()
@@ -347,3 +512,49 @@ def _points_outside(path: Path, real_root: Path) -> bool:
 
 def _reject(rel: str, reason: str, detail: str) -> Rejection:
     return Rejection(detail=detail, line=None, path=rel, reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFiles:
+    """The bytes of an output folder's three files; ``None`` for a file that is absent."""
+
+    articles: bytes | None
+    rejects: bytes | None
+    report: bytes | None
+
+
+def read_output(out: Path) -> OutputFiles:
+    """Read ``articles.jsonl``, ``rejects.jsonl`` and ``report.json`` from an output folder.
+
+    A missing file is ``None`` (``check`` reports it); a folder with none of
+    the three is not an output folder.
+
+    Raises:
+        InputError: ``out`` is not a folder, holds none of the files, or one cannot be read.
+    """
+    # Imported here so this addition leaves the module's shared import block alone.
+    from cleanpipe.errors import InputError
+    from cleanpipe.write import ARTICLES_FILE, REJECTS_FILE, REPORT_FILE
+
+    if not out.is_dir():
+        msg = f"{out}: not a folder (give the output folder of cleanpipe run)"
+        raise InputError(msg, path=str(out), reason="unreadable")
+    found: dict[str, bytes | None] = {}
+    for name in (ARTICLES_FILE, REJECTS_FILE, REPORT_FILE):
+        path = out / name
+        try:
+            found[name] = path.read_bytes()
+        except FileNotFoundError:
+            found[name] = None
+        except OSError as exc:
+            msg = f"{path}: cannot read ({exc.strerror or exc}); check its permissions"
+            raise InputError(msg, path=str(path), reason="unreadable") from exc
+    if all(data is None for data in found.values()):
+        msg = (
+            f"{out}: holds no {ARTICLES_FILE}, {REJECTS_FILE} or {REPORT_FILE} "
+            "(is it the output folder of cleanpipe run?)"
+        )
+        raise InputError(msg, path=str(out), reason="unreadable")
+    return OutputFiles(
+        articles=found[ARTICLES_FILE], rejects=found[REJECTS_FILE], report=found[REPORT_FILE]
+    )
