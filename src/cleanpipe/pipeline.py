@@ -29,6 +29,7 @@ from cleanpipe.models import (
     RawDocument,
     Rejection,
     Report,
+    SkippedRecord,
     StripOutcome,
     Timings,
 )
@@ -58,6 +59,8 @@ class PartitionResult:
     drafts: list[Draft] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     removed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    """WARC records that hold no article, by kind (not inputs)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def prepare_document(doc: RawDocument, *, config: Config) -> tuple[Draft | Rejec
 def prepare_partition(task: PartitionTask) -> PartitionResult:
     """Read (from files or memory), extract, strip and normalize one partition."""
     result = PartitionResult()
-    documents: Iterable[RawDocument | Rejection]
+    documents: Iterable[RawDocument | Rejection | SkippedRecord]
     if task.root is not None:
         root = Path(task.root)
         documents = (
@@ -118,6 +121,9 @@ def prepare_partition(task: PartitionTask) -> PartitionResult:
     for item in documents:
         if isinstance(item, Rejection):
             result.rejections.append(item)
+            continue
+        if isinstance(item, SkippedRecord):
+            result.skipped[item.kind] += 1
             continue
         outcome, removed = prepare_document(item, config=task.config)
         result.removed.update(removed)
@@ -248,7 +254,7 @@ def clean(
         for decoded in decode_input(fmt, data, config=config.read):
             if isinstance(decoded, Rejection):
                 rejections.append(decoded.model_copy(update={"path": "<input>", "line": position}))
-            else:
+            elif isinstance(decoded, RawDocument):
                 origin = decoded.origin.model_copy(update={"path": "<input>", "line": position})
                 raw_docs.append(decoded.model_copy(update={"origin": origin}))
     part = prepare_partition(PartitionTask(config=config, documents=tuple(raw_docs)))
@@ -269,8 +275,10 @@ def combine(
     drafts = [d for part in results for d in part.drafts]
     rejections = [*extra_rejections, *(r for part in results for r in part.rejections)]
     removed: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
     for part in results:
         removed.update(part.removed)
+        skipped.update(part.skipped)
     inputs = len(drafts) + len(rejections)
     check_strict(rejections, config=config)
 
@@ -305,6 +313,7 @@ def combine(
         rejects_by_reason=dict(sorted(Counter(r.reason for r in rejections).items())),
         removed_by_rule=dict(sorted(removed.items())),
         cluster_sizes={str(size): count for size, count in sorted(sizes.items())},
+        skipped_records=dict(sorted(skipped.items())),
         timings=timings,
     )
     account(report, articles, rejections)
@@ -401,6 +410,8 @@ def strip_file(path: Path | str, *, config: Config | None = None) -> list[StripO
     for item in read_input(path.parent, InputEntry(path.name), config=config.read):
         if isinstance(item, Rejection):
             outcomes.append(StripOutcome(origin=_rejected_origin(item), rejection=item))
+            continue
+        if isinstance(item, SkippedRecord):
             continue
         drafted = extract(item, config=config.extract)
         if isinstance(drafted, Rejection):

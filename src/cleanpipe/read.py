@@ -40,6 +40,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from cleanpipe.config import ReadConfig
+from cleanpipe.formats.warc import WarcItem, is_warc_name, iter_warc_documents
 from cleanpipe.models import InputFormat, Origin, RawDocument, Rejection
 
 log = logging.getLogger(__name__)
@@ -198,9 +199,7 @@ def list_inputs(root: Path, *, config: ReadConfig) -> tuple[list[InputEntry], li
     return entries, rejections
 
 
-def read_input(
-    root: Path, entry: InputEntry, *, config: ReadConfig
-) -> list[RawDocument | Rejection]:
+def read_input(root: Path, entry: InputEntry, *, config: ReadConfig) -> list[WarcItem]:
     """Read one file of the dump into documents (one, or one per JSONL line) or a rejection.
 
     The file is checked again when opened, since the dump may change after it
@@ -213,6 +212,8 @@ def read_input(
     try:
         if config.follow_symlinks and _points_outside(path, root.resolve()):
             raise _Rejected("symlink-outside", "symbolic link points outside the dump folder")
+        if is_warc_name(rel):  # streamed record by record, each bounded by max_bytes
+            return _read_warc(path, shown, config=config)
         data = _read_bytes(path, max_bytes=config.max_bytes, follow=config.follow_symlinks)
     except _Rejected as exc:
         return [_reject(shown, exc.reason, exc.detail)]
@@ -237,7 +238,7 @@ def display_path(rel: str) -> str:
     return rel
 
 
-def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[RawDocument | Rejection]:
+def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[WarcItem]:
     """Turn the bytes of one input into documents, or a rejection saying why not.
 
     >>> docs = decode_input("a.txt", b"Title\\n\\nBody text.", config=ReadConfig())
@@ -247,6 +248,8 @@ def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[RawDocume
     'empty'
     """
     name = rel.rsplit("/", 1)[-1].lower()
+    if is_warc_name(name) or data.startswith(b"WARC/"):
+        return list(iter_warc_documents(rel, data, config=config))
     sha = hashlib.sha256(data).hexdigest()
     try:
         if data[:2] == _GZIP_MAGIC or name.endswith(".gz"):
@@ -292,6 +295,23 @@ def _split_jsonl_text(rel: str, text: str) -> Iterator[RawDocument | Rejection]:
         sha = hashlib.sha256(line.encode("utf-8")).hexdigest()
         origin = Origin(format="jsonl", line=number, path=rel, sha256=sha)
         yield RawDocument(origin=origin, content=line)
+
+
+def _read_warc(path: Path, rel: str, *, config: ReadConfig) -> list[WarcItem]:
+    # The same opening rules as _read_bytes; the file is then read as a stream.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not config.follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise _Rejected("unreadable", "the file vanished before it could be read") from exc
+    except OSError as exc:
+        raise _Rejected("unreadable", f"cannot open: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise _Rejected("unreadable", "not a regular file when opened")
+        return list(iter_warc_documents(rel, handle, config=config))
 
 
 def _read_bytes(path: Path, *, max_bytes: int, follow: bool) -> bytes:
@@ -539,9 +559,15 @@ def read_output(out: Path) -> OutputFiles:
     if not out.is_dir():
         msg = f"{out}: not a folder (give the output folder of cleanpipe run)"
         raise InputError(msg, path=str(out), reason="unreadable")
+    names = (ARTICLES_FILE, REJECTS_FILE, REPORT_FILE)
+    # The files are links into the slot of the last run (see write.py): read all
+    # three from the one slot they resolve to now, so that a run switching slots
+    # meanwhile cannot hand us a mix of two runs.
+    slots = {(out / name).resolve().parent for name in names if (out / name).is_symlink()}
+    base = slots.pop() if len(slots) == 1 else out
     found: dict[str, bytes | None] = {}
-    for name in (ARTICLES_FILE, REJECTS_FILE, REPORT_FILE):
-        path = out / name
+    for name in names:
+        path = base / name if (out / name).is_symlink() else out / name
         try:
             found[name] = path.read_bytes()
         except FileNotFoundError:
