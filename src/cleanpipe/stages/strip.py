@@ -70,7 +70,7 @@ _CAPTION_CREDIT = re.compile(
 # Image alt text glued to its caption: "Headline ảnh 1Caption" (Vietnamese "ảnh" = image).
 _ALT_TEXT_GLUE = re.compile(r"\sảnh\s?\d+(?=\S)")
 _TEASER_WORDS = (
-    r"see more|read more|see also|related"
+    r"see more|read more|see also|related|more"
     r"|related (?:articles?|news|stories|posts?|content|coverage|links)"
     r"|more (?:from|on|in) [^.!?]{1,40}|more stories|more news|more to read|you may also like"
     r"|you might also like|recommended(?: for you| stories| articles)?"
@@ -164,7 +164,11 @@ def _rule_teaser_block(doc: _Doc) -> None:
 
 def _rule_teaser_line(doc: _Doc) -> None:
     """Drop a single teaser link: "Read more: <headline>", "[Related: <headline>]"."""
-    _drop_matching(doc, "teaser_line", lambda p: _TEASER_LINE.match(p) is not None)
+    _drop_matching(
+        doc,
+        "teaser_line",
+        lambda p: _TEASER_LINE.match(p) is not None or _is_shouted_teaser(p),
+    )
 
 
 def _drop_matching(
@@ -193,9 +197,13 @@ _ADVERTISEMENT = re.compile(
     re.I,
 )
 _NEWSLETTER = re.compile(
-    r"^(?:click here to |please )?(?:subscribe|sign up|sign-up|join|register|get (?:the|our|fox)"
-    r"|thanks for signing up|keep an eye on your inbox|start your day with)\b"
-    r"|\b(?:our|the|free) (?:daily |weekly |email |e-mail )?newsletters?\b|\byour inbox\b",
+    # a prompt verb first, and what is being offered: "Subscribe to our newsletter"
+    r"^(?:click here to |please |don'?t forget to )?(?:subscribe|sign up|sign-up|join|register"
+    r"|get the|get our|get [\w.]+ (?:news|business)|start your day)\b"
+    r".*\b(?:newsletters?|inbox|briefing|alerts|youtube|channel|podcast|magazine|issues"
+    r"|the app|(?:news|business) app|on the go)\b"
+    r"|^(?:thanks for signing up|keep an eye on your inbox)\b"
+    r"|\b(?:our|the free) (?:daily |weekly |email |e-mail )?newsletters?\b",
     re.I,
 )
 _COOKIE = re.compile(
@@ -205,8 +213,8 @@ _COOKIE = re.compile(
 )
 _BREADCRUMB = re.compile(r"^[^>»›/|]{1,30}(?:\s[>»›/|]\s[^>»›/|]{1,40}){2,}$")
 _SOCIAL = re.compile(
-    r"^(?:follow (?:us|me|him|her|them|[A-Z][\w'’]+(?: [A-Z][\w'’]+){0,3}) on"
-    r" (?:twitter|facebook|instagram|youtube|tiktok|linkedin)"
+    r"^(?:follow\b.{0,60}\b(?:on|at) (?:twitter|facebook|instagram|youtube|tiktok|linkedin)"
+    r"|follow @\w+|follow [\w'’ ]{1,30} coverage\b"
     r"|(?:email|write to|reach|contact) (?:the )?(?:reporters?|writer|author|[A-Z][\w'’]+"
     r"(?: [A-Z][\w'’]+){0,2}) at\b|have a tip\?|[\w.+-]+@[\w-]+\.[\w.]+$"
     r"|twitter\.com/\S+$)",
@@ -221,6 +229,73 @@ _CREDIT_LINE = re.compile(
 _COPYRIGHT = re.compile(
     r"^(?:copyright|\(c\)|©)|\ball rights reserved\b|무단전재|版权所有|tous droits réservés", re.I
 )
+
+
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janeiro|fevereiro|março|abril|maio|junho|julho"
+    r"|agosto|setembro|outubro|novembro|dezembro|enero|febrero|marzo|mayo|junio|julio|septiembre"
+    r"|octubre|noviembre|diciembre|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier"
+    r"|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|gennaio|febbraio"
+    r"|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+)
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTH})\.?|(?:{_MONTH})\.?\s+\d{{1,2}}\b)"
+    r"|\b\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\b",
+    re.I,
+)
+# What a timestamp line holds besides its date: times, zones, weekdays, labels.
+_TIMESTAMP_NOISE = re.compile(
+    rf"\b(?:{_MONTH})\b\.?|\b\d[\d:./-]*\b|\b(?:a\.?m|p\.?m|[A-Z]{{2,4}}T|UTC|GMT)\b\.?"
+    r"|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b\.?|\b\w+-feira\b|\b(?:sábado|domingo)\b"
+    r"|\b(?:published|updated|posted|modified|last|first|date|on|at|of|de|do|da|em|às|as|am|um"
+    r"|uhr|le|à|il|del|publicado|atualizado|actualizado|publié|mis à jour|veröffentlicht"
+    r"|aktualisiert|pubblicato|aggiornato|ago|hours?|minutes?|days?)\b|기사입력|입력|수정|[^\w\s]",
+    re.I,
+)
+_MAX_TIMESTAMP_REST_WORDS = 3  # "by First Last"
+
+
+def _is_timestamp(paragraph: str) -> bool:
+    # Nothing but the date may be left, or an author: a schedule line ("9 de
+    # dezembro – Interlagos") or an embedded tweet's signature keeps its words.
+    if not _DATE.search(paragraph):
+        return False
+    rest = _TIMESTAMP_NOISE.sub(" ", paragraph).split()
+    return not rest or (rest[0].casefold() == "by" and len(rest) <= _MAX_TIMESTAMP_REST_WORDS)
+
+
+def _rule_timestamp(doc: _Doc) -> None:
+    """Drop a line that only dates the article: "Published 18 November 2019, 09:01 AM"."""
+    _drop_matching(doc, "timestamp", _is_timestamp, max_words=15)
+
+
+_NAV = re.compile(
+    r"^(?:tags?|categories|category|categorias|categoria|schlagwörter|mots-clés|filed under:.*"
+    r"|by|to read the full story|thank you|an error has occurred.*|skip to (?:main )?content"
+    r"|back to top|menu|home|loading\W*)\W*$",
+    re.I,
+)
+# Sub-headings in capitals are common and short ("WHAT YOU NEED TO MAKE JAM",
+# seven words at most on the benchmark's pages); promoted headlines run longer.
+_MIN_SHOUTED_WORDS = 8
+
+
+def _is_shouted_teaser(paragraph: str) -> bool:
+    """An all-capitals line of several words without a full stop: a promoted link."""
+    letters = [c for c in paragraph if c.isalpha()]
+    return (
+        len(paragraph.split()) >= _MIN_SHOUTED_WORDS
+        and bool(letters)
+        and all(c.isupper() for c in letters if c.isupper() or c.islower())
+        and any(c.isupper() for c in letters)
+        and not paragraph.rstrip().endswith((".", "?", "!", ":"))
+    )
+
+
+def _rule_nav(doc: _Doc) -> None:
+    """Drop navigation and page-furniture labels: "Tags", "Filed under: …", a lone "By"."""
+    _drop_matching(doc, "nav", lambda p: _NAV.match(p) is not None)
 
 
 def _rule_share(doc: _Doc) -> None:
@@ -349,6 +424,8 @@ RULES: dict[str, Callable[[_Doc], None]] = {
     "social": _rule_social,
     "credit_line": _rule_credit_line,
     "copyright": _rule_copyright,
+    "timestamp": _rule_timestamp,
+    "nav": _rule_nav,
     "caption": _rule_caption,
     "title_repeat": _rule_title_repeat,
     "end_mark": _rule_end_mark,
