@@ -26,7 +26,7 @@ from cleanpipe.errors import (
     StrictModeError,
 )
 from cleanpipe.models import Article, Report
-from cleanpipe.pipeline import Progress, run, strip_file
+from cleanpipe.pipeline import Progress, open_executor, run, strip_file
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -83,6 +83,27 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="MinHash Jaccard threshold for candidate pairs",
+    )
+    p_run.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default=None,
+        help="where partitions run: a local process pool (default) or Dask "
+        "(needs pip install 'cleanpipe[dask]')",
+    )
+    p_run.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --engine dask: a running scheduler (tcp://host:8786); "
+        "default: a local cluster of --workers processes",
+    )
+    p_run.add_argument(
+        "--components",
+        choices=["memory", "distributed", "auto"],
+        default=None,
+        help="with --engine dask: connected components on the driver, on the "
+        "cluster, or chosen by the edge count (default: auto)",
     )
     p_run.set_defaults(handler=_cmd_run)
 
@@ -147,6 +168,9 @@ def _config(args: argparse.Namespace) -> Config:
         updates["dedup_enabled"] = False
     if getattr(args, "strict", False):
         updates["strict"] = True
+    for flag in ("engine", "scheduler", "components"):
+        if getattr(args, flag, None) is not None:
+            updates[flag] = getattr(args, flag)
     if getattr(args, "jaccard_threshold", None) is not None:
         updates["dedup"] = config.dedup.model_copy(
             update={"jaccard_threshold": args.jaccard_threshold}
@@ -177,11 +201,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         bars[phase].update(done)
 
     callback: Progress | None = progress if show else None
+    executor = open_executor(config)
     try:
-        report = run(args.raw, args.out, config=config, progress=callback)
+        dashboard = getattr(executor, "dashboard_link", None)
+        if dashboard and not args.quiet:
+            print(f"cleanpipe: dask dashboard at {dashboard}", file=sys.stderr)
+        report = run(args.raw, args.out, config=config, executor=executor, progress=callback)
     finally:
         for bar in bars.values():
             bar.close()
+        executor.close()
     if not args.quiet:
         _print_summary(report, args.out, sys.stderr)
     return EXIT_OK

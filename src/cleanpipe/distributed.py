@@ -85,6 +85,10 @@ MEMORY_COMPONENTS_MAX_EDGES = 20_000_000
 
 _LINE_BITS = 32
 
+# Documents per dataframe partition in the corpus steps: ~3 KB of text and
+# ~6 KB of pickled draft each make ~100-200 MB partitions, Dask's sweet spot.
+DOCS_PER_PARTITION = 20_000
+
 _DASK_CONFIG = {
     "dataframe.shuffle.method": "p2p",
     # Texts and pickled drafts stay Python objects: converting them to Arrow
@@ -169,9 +173,9 @@ def clean_on_dask(
     with dask.config.set(_DASK_CONFIG):
         phase = time.perf_counter()
         if "repeated_line" not in config.strip.disabled_rules and parts:
-            keys = _repeated_keys(client, parts, config=config)
+            keys = _repeated_keys(client, parts, config=config, docs=inputs)
             if keys:
-                shared = client.scatter(keys, broadcast=True)
+                shared = client.scatter([keys], broadcast=True)[0]
                 parts = client.map(_drop_repeated, parts, keys=shared, pure=False)
                 late: list[_Summary] = client.gather(client.map(_summarize, parts, pure=False))
                 rejections.extend(r for s in late for r in s.rejections)
@@ -181,7 +185,7 @@ def clean_on_dask(
 
         phase = time.perf_counter()
         drafts = inputs - len(rejections)
-        docs = _docs_frame(client, parts)
+        docs = _docs_frame(client, parts, docs=drafts)
         edges = _dedup_edges(docs, config=config)
         labels, cluster_sizes = _labels(client, edges, mode=config.components)
         timings.dedup = round(time.perf_counter() - phase, 3)
@@ -356,13 +360,15 @@ _ARTICLES_META = pd.DataFrame(
 
 
 def _repeated_keys(
-    client: Client, parts: list[Future[_Part]], *, config: Config
+    client: Client, parts: list[Future[_Part]], *, config: Config, docs: int
 ) -> dict[str, frozenset[str]]:
     """The repeated-line keys per scope, counted over the first copy of each text."""
     import dask.dataframe as dd
 
-    rows = dd.from_delayed(
-        client.map(_line_rows, parts, config=config, pure=False), meta=_LINES_META
+    rows = _coalesce(
+        client,
+        dd.from_delayed(client.map(_line_rows, parts, config=config, pure=False), meta=_LINES_META),
+        docs=docs,
     )
     # The first copy of a text in walk order is the one count_lines counts.
     first = rows.groupby("digest")["order"].min().to_frame("order").reset_index()
@@ -375,12 +381,27 @@ def _repeated_keys(
     return repeated_keys(found, config=config.strip)
 
 
-def _docs_frame(client: Client, parts: list[Future[_Part]]) -> dd.DataFrame:
+def _docs_frame(client: Client, parts: list[Future[_Part]], *, docs: int) -> dd.DataFrame:
     import dask.dataframe as dd
 
     if not parts:
         return dd.from_pandas(_DOCS_META.copy(), npartitions=1)
-    return dd.from_delayed(client.map(_docs_rows, parts, pure=False), meta=_DOCS_META)
+    frame = dd.from_delayed(client.map(_docs_rows, parts, pure=False), meta=_DOCS_META)
+    return _coalesce(client, frame, docs=docs).persist()
+
+
+def _coalesce(client: Client, frame: dd.DataFrame, *, docs: int) -> dd.DataFrame:
+    """Join neighbouring partitions so that each holds about ``DOCS_PER_PARTITION`` documents.
+
+    The read partitions (64 files) are sized for a progress bar; a shuffle's
+    cost grows with its partition count, so the corpus steps use fewer,
+    larger partitions, but at least one per worker.
+    """
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    target = max(workers, -(-docs // DOCS_PER_PARTITION))
+    if frame.npartitions <= target:
+        return frame
+    return frame.repartition(npartitions=target)
 
 
 def _dedup_edges(docs: dd.DataFrame, *, config: Config) -> dd.DataFrame:

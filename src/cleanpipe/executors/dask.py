@@ -54,6 +54,14 @@ class DaskExecutor:
         self._cluster: LocalCluster | None = None
         try:
             if scheduler is None:
+                # distributed sets its loggers to INFO at import: make them follow
+                # the application's level instead. Its scheduler logs every
+                # shuffle's start and end at WARNING: routine here, so kept quiet.
+                level = logging.getLogger().getEffectiveLevel()
+                logging.getLogger("distributed").setLevel(level)
+                logging.getLogger("distributed.shuffle._scheduler_plugin").setLevel(
+                    max(level, logging.ERROR)
+                )
                 # One thread per worker: the stages hold the GIL. The dashboard
                 # moves to a free port when 8787 is taken.
                 self._cluster = LocalCluster(
