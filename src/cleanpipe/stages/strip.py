@@ -211,7 +211,9 @@ _COOKIE = re.compile(
     r"\b(?:use|accept|consent to|agree to)\b.*\bcookies?\b",
     re.I,
 )
-_BREADCRUMB = re.compile(r"^[^>»›/|]{1,30}(?:\s[>»›/|]\s[^>»›/|]{1,40}){2,}$")
+_BREADCRUMB = re.compile(r"^[^>»›/|.!?]{1,30}(?:\s[>»›/|]\s[^>»›/|.!?]{1,30}){2,}$")
+_BREADCRUMB_SEPARATOR = re.compile(r"\s[>»›/|]\s")
+_MAX_BREADCRUMB_STEP_WORDS = 4
 _SOCIAL = re.compile(
     r"^(?:follow\b.{0,60}\b(?:on|at) (?:twitter|facebook|instagram|youtube|tiktok|linkedin)"
     r"|follow @\w+|follow [\w'’ ]{1,30} coverage\b"
@@ -321,7 +323,11 @@ def _rule_cookie_notice(doc: _Doc) -> None:
 def _rule_breadcrumb(doc: _Doc) -> None:
     """Drop a breadcrumb trail (``Home > News > World``) among the first paragraphs."""
     for index in range(min(3, len(doc.paragraphs)) - 1, -1, -1):
-        if _BREADCRUMB.match(doc.paragraphs[index].strip()):
+        paragraph = doc.paragraphs[index].strip()
+        if _BREADCRUMB.match(paragraph) and all(
+            len(step.split()) <= _MAX_BREADCRUMB_STEP_WORDS
+            for step in _BREADCRUMB_SEPARATOR.split(paragraph)
+        ):
             doc.drop(index, "breadcrumb")
 
 
