@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|")
     for name, s, speed in rows:
         print(
-            f"| {name} | {s.f1:.3f} | {s.precision:.3f} | {s.recall:.3f} "
+            f"| {name} | {s.f1:.4f} | {s.precision:.4f} | {s.recall:.4f} "
             f"| {s.accuracy:.3f} | {speed:.1f} |"
         )
 

@@ -46,6 +46,8 @@ REMOVED = [
     ("newsletter", "Sign up for our daily newsletter to get the news in your inbox."),
     ("newsletter", "Get the latest updates right in your inbox. Subscribe to our newsletters."),
     ("newsletter", "Thanks for signing up!"),
+    ("newsletter", "Get Cycling Monthly delivered through your letterbox every month."),
+    ("newsletter", "If you enjoyed this article, we have a proposition for you: join our club."),
     (
         "cookie_notice",
         "We use cookies to improve your experience. "

@@ -203,6 +203,9 @@ _NEWSLETTER = re.compile(
     r".*\b(?:newsletters?|inbox|briefing|alerts|youtube|channel|podcast|magazine|issues"
     r"|the app|(?:news|business) app|on the go)\b"
     r"|^(?:thanks for signing up|keep an eye on your inbox)\b"
+    r"|^get\b.{1,40}\bdelivered (?:to|through) your (?:inbox|door|letterbox)"
+    r"|^if you (?:enjoyed|liked|value) (?:this|our) (?:article|story|journalism)\b.*\b(?:join"
+    r"|subscribe|support|become a member)"
     r"|\b(?:our|the free) (?:daily |weekly |email |e-mail )?newsletters?\b",
     re.I,
 )
