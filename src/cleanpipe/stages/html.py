@@ -9,10 +9,10 @@ How: trafilatura finds the main content in its fast, recall-oriented mode (its
 slower fallback comparison buys less than it costs), and hands back the content
 as a tree of blocks (headings, paragraphs, list items, quotes, table rows,
 images). Page chrome that trafilatura keeps in that mode is then dropped by
-structure, which plain text no longer shows: lists of links, link-only lines,
-captions (an italic line under an image), the headline and its deck, and
-headings that introduce nothing. Text rules (bylines, "Read more", …) are the
-strip stage's job, so they apply to every format.
+structure, which plain text no longer shows: the headline and its deck (headings
+before the first paragraph), and headings and link lists after the last one.
+Text rules (bylines, "Read more", captions, …) are the strip stage's job, so
+they apply to every format.
 
 trafilatura never fetches anything here: it is handed the markup, never a URL
 to download, and lxml's HTML parser neither loads DTDs nor resolves external
