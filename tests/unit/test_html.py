@@ -64,6 +64,81 @@ def test_link_lines_between_paragraphs_are_kept_and_after_them_dropped() -> None
     assert kept == [prose, deal, prose]
 
 
+SECOND = (
+    "Later in the evening the mayor said the city would borrow to pay for the bridge, "
+    "a plan that the opposition called reckless and that voters will judge next spring."
+)
+THIRD = (
+    "The final vote came just after midnight, with nine members in favour and four against, "
+    "and the budget now goes to the province for a last approval before it takes effect."
+)
+
+
+def split_page(between: str) -> str:
+    """A body that an advert splits into two containers of the same class (wired.com)."""
+    part = '<div class="body article__body">{}</div>'
+    return (
+        "<html><head><title>Budget passes</title></head><body><main>"
+        + part.format(f"<p>{PROSE}</p><p>{SECOND}</p>")
+        + between
+        + part.format(f"<p>{THIRD}</p>")
+        + "</main></body></html>"
+    )
+
+
+def test_a_body_split_by_an_advert_is_joined_in_order() -> None:
+    advert = '<div class="ad"><span class="ad-label">Advertisement</span></div>'
+    paragraphs = extract_html(split_page(advert), config=CONFIG).paragraphs
+    assert paragraphs == (PROSE, SECOND, THIRD)
+
+
+def test_containers_with_text_between_them_are_not_joined() -> None:
+    # Prose outside both containers: they are not one run of article, and joining
+    # them would move the second part above that prose.
+    from lxml.html import fromstring
+
+    from cleanpipe.stages.html import _join_split_bodies
+
+    advert = fromstring(split_page('<div class="ad">Advertisement</div>'))
+    _join_split_bodies(advert)
+    assert len(advert.xpath('//div[@class="body article__body"]')) == 1
+    prose = fromstring(split_page(f'<div class="note"><p>{SECOND}</p></div>'))
+    _join_split_bodies(prose)
+    assert len(prose.xpath('//div[@class="body article__body"]')) == 2
+
+
+def test_teaser_summaries_with_a_body_class_are_not_joined_to_the_article() -> None:
+    from lxml.html import fromstring
+
+    from cleanpipe.stages.html import _join_split_bodies
+
+    teaser = '<div class="post-content"><p>Flood waters recede in the north.</p></div>'
+    tree = fromstring(
+        f'<html><body><div class="post-content"><p>{PROSE}</p></div>{teaser}{teaser}</body></html>'
+    )
+    _join_split_bodies(tree)
+    assert len(tree.xpath('//div[@class="post-content"]')) == 3
+
+
+def test_a_trailing_list_of_mostly_links_is_dropped_even_where_items_have_summaries() -> None:
+    from cleanpipe.stages.html import _Block, _drop_chrome
+
+    prose = _Block("p", PROSE)
+    # Headline link plus a line of summary: each item under half links, the list as a whole not.
+    teasers = [
+        _Block("item", "How the river flooded the old town and why", link_chars=34, list_id=7),
+        _Block(
+            "item", "What the budget means for you; plus, the latest news", link_chars=15, list_id=7
+        ),
+    ]
+    steps = [
+        _Block("item", "Chop the onions finely and fry them gently", list_id=8),
+        _Block("item", "Add the rice and stir for two minutes", list_id=8),
+    ]
+    assert _drop_chrome([prose, prose, *teasers], "") == [prose, prose]
+    assert _drop_chrome([prose, prose, *steps], "") == [prose, prose, *steps]
+
+
 def test_empty_or_broken_pages_give_no_paragraphs() -> None:
     assert extract_html("", config=CONFIG).paragraphs == ()
     assert extract_html("<html><body></body></html>", config=CONFIG).paragraphs == ()

@@ -8,9 +8,12 @@ gives no paragraphs; the extract stage turns that into a ``no-content`` reject.
 How: trafilatura finds the main content in its fast, recall-oriented mode (its
 slower fallback comparison buys less than it costs), and hands back the content
 as a tree of blocks (headings, paragraphs, list items, quotes, table rows,
-images). Page chrome that trafilatura keeps in that mode is then dropped by
+images). A body that adverts split into several containers of one class is
+joined first, since trafilatura would take the first part for the whole. Page
+chrome that trafilatura keeps in that mode is then dropped by
 structure, which plain text no longer shows: the headline and its deck (headings
-before the first paragraph), and headings and link lists after the last one.
+before the first paragraph), and headings and link lists after the last one
+(a list counts as links when its items together are mostly link text).
 Text rules (bylines, "Read more", captions, …) are the strip stage's job, so
 they apply to every format.
 
@@ -82,6 +85,7 @@ def extract_html(html: str, *, url: str | None = None, config: ExtractConfig) ->
     # Metadata first: the extraction below consumes a copy of the tree, but link
     # marking changes the text of this one.
     meta = _metadata(tree, url)
+    _join_split_bodies(tree)
     _mark_links(tree)
     document = trafilatura.bare_extraction(
         tree,
@@ -102,6 +106,82 @@ def extract_html(html: str, *, url: str | None = None, config: ExtractConfig) ->
         blocks = _drop_chrome(blocks, meta.title or "")
     paragraphs = tuple(b.text for b in blocks if b.kind != "graphic")
     return meta.model_copy(update={"paragraphs": paragraphs})
+
+
+# A container whose class names it the article's body ("article__body", "post-content",
+# "StoryBodyCompanionColumn"), as opposed to a teaser's summary text.
+_BODY_CLASS = re.compile(r"(?:article|story|entry|post)[\W_]*(?:body|content|text)", re.I)
+# A part of a body holds at least one paragraph this long; a teaser's summary does not.
+_MIN_BODY_PART_WORDS = 30
+
+
+def _join_split_bodies(tree: HtmlElement) -> None:
+    """Move the parts of an article body that ads split into several containers into the first.
+
+    Some sites (wired.com) close the body container at every full-width advert
+    and open a new one with the same class after it; trafilatura takes the first
+    container as the article and loses the rest (measured: two benchmark pages
+    kept 35-45% of their text). Parts are containers with one body-like class
+    string, none inside another, each holding a paragraph of real length, so a
+    list of teasers with short summaries is never joined to the article.
+    """
+    groups: dict[str, list[HtmlElement]] = {}
+    for elem in tree.iter("div", "section"):
+        cls = elem.get("class")
+        if cls and _BODY_CLASS.search(cls):
+            groups.setdefault(cls, []).append(elem)
+    for parts in groups.values():
+        parts = [part for part in parts if _has_long_paragraph(part)]
+        if (
+            len(parts) < 2
+            or any(other in part.iterancestors() for part in parts for other in parts)
+            or _words_between(tree, parts) > _MAX_WORDS_BETWEEN_PARTS
+        ):
+            continue
+        first = parts[0]
+        for part in parts[1:]:
+            if part.text and part.text.strip():
+                loose = first.makeelement("p")
+                loose.text = part.text
+                first.append(loose)
+            for child in list(part):
+                first.append(child)
+            parent = part.getparent()
+            if parent is not None:
+                parent.remove(part)
+
+
+# Between the parts of a split body stand adverts ("Advertisement"); more text
+# there means the parts are not one run of article (and moving them would reorder it).
+_MAX_WORDS_BETWEEN_PARTS = 10
+_UNSEEN = {"script", "style", "noscript", "template"}
+
+
+def _words_between(tree: HtmlElement, parts: list[HtmlElement]) -> int:
+    """How many visible words stand outside the parts, between the first and the last."""
+    inside = set(parts)
+    between = pending = 0
+    started = False
+    for text in tree.xpath("//text()"):
+        owner = text.getparent()
+        if owner is not None and text.is_tail:
+            owner = owner.getparent()
+        if owner is None:
+            continue
+        chain = [owner, *owner.iterancestors()]
+        if any(elem.tag in _UNSEEN for elem in chain):
+            continue
+        if any(elem in inside for elem in chain):
+            started = True
+            between += pending
+            pending = 0
+        elif started:
+            pending += len(text.split())
+    return between
+
+
+def _has_long_paragraph(elem: HtmlElement) -> bool:
+    return any(len(p.text_content().split()) >= _MIN_BODY_PART_WORDS for p in elem.iter("p"))
 
 
 _LINK_OPEN, _LINK_CLOSE = "\ue000", "\ue001"  # private-use marks around link text
@@ -170,16 +250,11 @@ class _Block:
     kind: str  # head, p, item, quote, row, code, graphic
     text: str
     link_chars: int = 0
-    emphasis_chars: int = 0
     list_id: int = -1  # items of one list share it
 
     @property
     def link_density(self) -> float:
         return self.link_chars / _visible(self.text) if self.text else 0.0
-
-    @property
-    def emphasis_share(self) -> float:
-        return self.emphasis_chars / _visible(self.text) if self.text else 0.0
 
     @property
     def words(self) -> int:
@@ -215,7 +290,7 @@ def _walk(elem: _Element, out: list[_Block], *, list_id: int) -> None:
             out.extend(_render(child, _kind(tag), list_id))
         if child.tail and child.tail.strip():
             # Loose text between blocks (trafilatura leaves some as tails).
-            block = _text_block(child.tail, "p", 0, list_id)
+            block = _text_block(child.tail, "p", list_id)
             if block is not None:
                 out.append(block)
 
@@ -232,37 +307,36 @@ def _render(
     elem: _Element, kind: str, list_id: int, *, stop_at_blocks: bool = False
 ) -> list[_Block]:
     """Render one block element; line breaks split it into several blocks."""
-    lines: list[list[tuple[str, bool]]] = [[]]
+    lines: list[list[str]] = [[]]
 
-    def visit(node: _Element, emphasis: bool) -> None:
+    def visit(node: _Element) -> None:
         if node.text:
-            lines[-1].append((node.text, emphasis))
+            lines[-1].append(node.text)
         for child in node:
             if child.tag == "lb":
                 lines.append([])
             elif not (stop_at_blocks and child.tag in _CONTAINER_TAGS):
                 if kind == "row" and child.tag == "cell" and lines[-1]:
-                    lines[-1].append((" ", emphasis))
-                visit(child, emphasis or child.tag == "hi")
+                    lines[-1].append(" ")
+                visit(child)
             if child.tail:
-                lines[-1].append((child.tail, emphasis))
+                lines[-1].append(child.tail)
 
-    visit(elem, False)
+    visit(elem)
     blocks = []
     for line in lines:
-        emphasis = sum(_visible(piece) for piece, marked in line if marked)
-        block = _text_block("".join(piece for piece, _ in line), kind, emphasis, list_id)
+        block = _text_block("".join(line), kind, list_id)
         if block is not None:
             blocks.append(block)
     return blocks
 
 
-def _text_block(raw: str, kind: str, emphasis: int, list_id: int) -> _Block | None:
+def _text_block(raw: str, kind: str, list_id: int) -> _Block | None:
     text = _squeeze(raw.replace(_LINK_OPEN, "").replace(_LINK_CLOSE, ""))
     if not text:
         return None
     link = sum(_visible(m.group()) for m in _LINKED.finditer(raw))
-    return _Block(kind, text, link, emphasis, list_id)
+    return _Block(kind, text, link, list_id)
 
 
 _LINKED = re.compile(f"{_LINK_OPEN}[^{_LINK_CLOSE}]*")
@@ -287,9 +361,31 @@ def _is_prose(block: _Block) -> bool:
     )
 
 
+# A list whose items are this much link text overall is a list of links ("More
+# great stories"), even where one item's own share is lower (an item of a headline
+# link and a sentence of summary).
+_MAX_LIST_LINK_SHARE = 0.35
+
+
+def _link_lists(blocks: list[_Block]) -> set[int]:
+    """The ids of the lists whose items are, taken together, mostly link text."""
+    links: dict[int, int] = {}
+    chars: dict[int, int] = {}
+    for block in blocks:
+        if block.kind == "item" and block.list_id != -1:
+            links[block.list_id] = links.get(block.list_id, 0) + block.link_chars
+            chars[block.list_id] = chars.get(block.list_id, 0) + _visible(block.text)
+    return {i for i in links if chars[i] and links[i] / chars[i] >= _MAX_LIST_LINK_SHARE}
+
+
 def _drop_chrome(blocks: list[_Block], title: str) -> list[_Block]:
     """Drop the headline and deck before the body, and link lists and headings after it."""
-    prose = [i for i, b in enumerate(blocks) if _is_prose(b)]
+    link_lists = _link_lists(blocks)
+
+    def in_link_list(block: _Block) -> bool:
+        return block.kind == "item" and block.list_id in link_lists
+
+    prose = [i for i, b in enumerate(blocks) if _is_prose(b) and not in_link_list(b)]
     if not prose:
         return blocks
     first, last = prose[0], prose[-1]
@@ -304,7 +400,9 @@ def _drop_chrome(blocks: list[_Block], title: str) -> list[_Block]:
             continue
         if index < first and (index == headline or block.kind == "head"):
             continue
-        if index > last and (block.kind == "head" or block.link_density >= _MAX_LINK_DENSITY):
+        if index > last and (
+            block.kind == "head" or block.link_density >= _MAX_LINK_DENSITY or in_link_list(block)
+        ):
             continue  # "More stories" headings and lists of links after the article
         kept.append(block)
     return kept
