@@ -8,6 +8,7 @@ article out. The library verbs mirror the command line::
     result = cleanpipe.clean(["text of one article", ...])   # in memory
     stripped = cleanpipe.strip_boilerplate(paragraphs)       # cleanpipe strip
     clusters = cleanpipe.find_duplicates(texts)
+    for item in cleanpipe.iter_clean(rows, batch_size=1000): ...  # streaming, bounded memory
 """
 
 from cleanpipe.config import Config, load_config
@@ -22,16 +23,24 @@ from cleanpipe.errors import (
 from cleanpipe.models import (
     Article,
     DuplicateCluster,
+    DuplicateOf,
     Origin,
     RawDocument,
     Rejection,
     Report,
+    SkippedRecord,
     StripOutcome,
     StripResult,
 )
 from cleanpipe.pipeline import CleanResult, clean, run, strip_file
 from cleanpipe.stages.dedup import find_duplicates
 from cleanpipe.stages.strip import strip_boilerplate
+from cleanpipe.stream import (
+    documents_from_arrow,
+    documents_from_hf,
+    documents_from_pandas,
+    iter_clean,
+)
 
 __version__ = "0.1.0"
 
@@ -43,18 +52,24 @@ __all__ = [
     "Config",
     "ConfigError",
     "DuplicateCluster",
+    "DuplicateOf",
     "InputError",
     "Origin",
     "OutputError",
     "RawDocument",
     "Rejection",
     "Report",
+    "SkippedRecord",
     "StrictModeError",
     "StripOutcome",
     "StripResult",
     "__version__",
     "clean",
+    "documents_from_arrow",
+    "documents_from_hf",
+    "documents_from_pandas",
     "find_duplicates",
+    "iter_clean",
     "load_config",
     "run",
     "strip_boilerplate",

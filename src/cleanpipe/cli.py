@@ -25,6 +25,7 @@ from cleanpipe.errors import (
     OutputError,
     StrictModeError,
 )
+from cleanpipe.formats.output import OUTPUT_FORMATS, articles_filename
 from cleanpipe.models import Article, Report
 from cleanpipe.pipeline import Progress, open_executor, run, strip_file
 
@@ -105,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --engine dask: connected components on the driver, on the "
         "cluster, or chosen by the edge count (default: auto)",
     )
+    p_run.add_argument(
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default=None,
+        help="how the records are written: articles.jsonl (default), articles.jsonl.gz, "
+        "or articles.parquet (needs the parquet extra)",
+    )
     p_run.set_defaults(handler=_cmd_run)
 
     p_strip = commands.add_parser(
@@ -122,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour the rules (default: on a terminal)",
     )
     p_strip.set_defaults(handler=_cmd_strip)
+
+    p_config = commands.add_parser(
+        "config",
+        help="print the effective configuration as TOML",
+        description="Print the configuration a run would use (the --config file, or the "
+        "cleanpipe.toml or pyproject.toml [tool.cleanpipe] found from here upwards, over "
+        "the defaults) in the form of a cleanpipe.toml.",
+    )
+    p_config.add_argument("--config", type=Path, default=None, metavar="FILE")
+    p_config.set_defaults(handler=_cmd_config)
 
     p_schema = commands.add_parser(
         "schema",
@@ -168,6 +186,8 @@ def _config(args: argparse.Namespace) -> Config:
         updates["dedup_enabled"] = False
     if getattr(args, "strict", False):
         updates["strict"] = True
+    if getattr(args, "format", None) is not None:
+        updates["format"] = args.format
     for flag in ("engine", "scheduler", "components"):
         if getattr(args, flag, None) is not None:
             updates[flag] = getattr(args, flag)
@@ -212,7 +232,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             bar.close()
         executor.close()
     if not args.quiet:
-        _print_summary(report, args.out, sys.stderr)
+        _print_summary(report, args.out, sys.stderr, articles=articles_filename(config.format))
     return EXIT_OK
 
 
@@ -220,7 +240,9 @@ def _count_files(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file())
 
 
-def _print_summary(report: Report, out: Path, stream: TextIO) -> None:
+def _print_summary(
+    report: Report, out: Path, stream: TextIO, *, articles: str = "articles.jsonl"
+) -> None:
     rejects = ", ".join(f"{k} {v}" for k, v in report.rejects_by_reason.items()) or "none"
     removed = ", ".join(f"{k} {v}" for k, v in report.removed_by_rule.items()) or "none"
     print(
@@ -228,7 +250,7 @@ def _print_summary(report: Report, out: Path, stream: TextIO) -> None:
         f"({report.merged} merged), {report.rejected} rejected ({rejects}) in "
         f"{report.timings.total:.2f}s\n"
         f"cleanpipe: boilerplate removed: {removed}\n"
-        f"cleanpipe: wrote {out}/articles.jsonl, rejects.jsonl, report.json",
+        f"cleanpipe: wrote {out}/{articles}, rejects.jsonl, report.json",
         file=stream,
     )
 
@@ -261,6 +283,11 @@ def _cmd_strip(args: argparse.Namespace) -> int:
             text = removal.text if len(removal.text) <= 300 else removal.text[:297] + "..."
             print(f"{paint('rule', f'[{removal.rule}]')} {paint('removed', text)}")
     return status
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    sys.stdout.write(_config(args).to_toml())
+    return EXIT_OK
 
 
 def _cmd_schema(_args: argparse.Namespace) -> int:

@@ -174,6 +174,19 @@ class Rejection(BaseModel):
     reason: RejectReason
 
 
+class DuplicateOf(BaseModel):
+    """Documents of a stream that copy a record yielded earlier (``iter_clean``).
+
+    A streaming run cannot add origins to a record it has already handed
+    over, so the copies are reported with the id of the record they copy.
+    """
+
+    model_config = _FROZEN
+
+    record_id: str = Field(description="The id of the record yielded earlier")
+    origins: tuple[Origin, ...] = Field(min_length=1)
+
+
 class DuplicateCluster(BaseModel):
     """Indices (into the caller's sequence) of documents that are one article."""
 

@@ -22,6 +22,7 @@ from cleanpipe.errors import AccountingError, InputError, StrictModeError
 from cleanpipe.executors.base import Executor
 from cleanpipe.executors.dask import DaskExecutor
 from cleanpipe.executors.local import LocalExecutor
+from cleanpipe.formats.output import articles_filename, serialize_articles
 from cleanpipe.models import (
     Article,
     Draft,
@@ -40,7 +41,7 @@ from cleanpipe.stages.merge import merge_drafts
 from cleanpipe.stages.normalize import normalize_draft
 from cleanpipe.stages.repeated import count_lines, draft_scope, repeated_keys
 from cleanpipe.stages.strip import line_key, strip_boilerplate
-from cleanpipe.write import OutputSwap
+from cleanpipe.write import REJECTS_FILE, OutputSwap, jsonl_bytes
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,9 @@ def run(
     write_started = time.perf_counter()
     # One switch for the three files: a crash leaves the old trio or the new one.
     with OutputSwap(out) as swap:
-        swap.add_records(articles=result.articles, rejections=result.rejections)
+        records = serialize_articles(result.articles, fmt=config.format)
+        swap.add(articles_filename(config.format), records)
+        swap.add(REJECTS_FILE, jsonl_bytes(result.rejections))
         result.report.timings.write = round(time.perf_counter() - write_started, 3)
         result.report.timings.total = round(time.perf_counter() - started, 3)
         swap.add_report(result.report)

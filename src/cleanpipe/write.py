@@ -54,7 +54,9 @@ log = logging.getLogger(__name__)
 ARTICLES_FILE = "articles.jsonl"
 REJECTS_FILE = "rejects.jsonl"
 REPORT_FILE = "report.json"
-OUTPUT_FILES = (ARTICLES_FILE, REJECTS_FILE, REPORT_FILE)
+ARTICLE_FILES = (ARTICLES_FILE, "articles.jsonl.gz", "articles.parquet")
+"""The records in each output format (``--format``); a run writes one of them."""
+OUTPUT_FILES = (*ARTICLE_FILES, REJECTS_FILE, REPORT_FILE)
 STATE_DIR = ".cleanpipe"
 """The folder inside OUT that holds the two slots, the ``current`` link and the lock."""
 
@@ -298,8 +300,8 @@ class OutputSwap:
     def _commit(self, slot: Path) -> None:
         live = self._live_slot()
         for name in OUTPUT_FILES:
-            if name in self._added:
-                continue
+            if name in self._added or (name in ARTICLE_FILES and self._added & {*ARTICLE_FILES}):
+                continue  # a run in another --format replaces the records, not adds to them
             previous = self.state / str(live) / name if live else None
             if previous is not None and previous.is_file():
                 os.link(previous, slot / name)
@@ -310,6 +312,9 @@ class OutputSwap:
             if (slot / name).exists() and not _is_our_link(self.out, name):
                 self._link_name(name)
         self._point_current(slot.name)
+        for name in ARTICLE_FILES:  # the records of an earlier run in another format
+            if _is_our_link(self.out, name) and not (slot / name).exists():
+                (self.out / name).unlink()
 
     def _point_current(self, slot_name: str) -> None:
         tmp = self.state / f"{_CURRENT}.{os.getpid()}.tmp"

@@ -50,7 +50,7 @@ def record(
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + block + b"\r\n\r\n"
 
 
-_WORDS = [
+WORDS = [
     "rice",
     "coffee",
     "port",
@@ -93,7 +93,7 @@ def page_html(seed: int) -> str:
     """An article page whose text shares next to nothing with another seed's."""
     rng = random.Random(seed)
     paragraphs = [
-        " ".join(rng.choice(_WORDS) for _ in range(40)).capitalize() + "." for _ in range(3)
+        " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + "." for _ in range(3)
     ]
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (
