@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 import orjson
@@ -156,6 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="cleanpipe: %(levelname)s: %(message)s")
     handler: Callable[[argparse.Namespace], int] = args.handler
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt_main_process_only(os.getpid()))
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -172,6 +178,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, InputError | OutputError | ConfigError):
             return EXIT_USAGE
         return EXIT_DATA
+    finally:
+        if previous is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_main_process_only(main_pid: int) -> Callable[[int, FrameType | None], None]:
+    """A SIGINT handler that forked workers inherit but ignore.
+
+    Ctrl-C signals the whole process group; workers that raised too would each
+    print a traceback. The main process alone stops, and shuts its pool down.
+    """
+
+    def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        if os.getpid() == main_pid:
+            raise KeyboardInterrupt
+
+    return on_sigint
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -46,8 +46,6 @@ HUGE_LINE_BYTES = 6 << 20
 CONFIG = Config(workers=1, read=ReadConfig(max_bytes=MAX_BYTES))
 
 
-
-
 def _article_gz() -> bytes:
     return gzip.compress(f"Budget day\n\n{ARTICLE}\n".encode() * 20, mtime=0)
 
@@ -74,7 +72,7 @@ JSONL_LINES = [
     (9, "", None),  # a blank line is not a document
     (10, json.dumps({"text": 12345}), "record"),  # a number is text, if short
     (11, json.dumps({"text": "   "}), "malformed-json"),
-    (12, "{\"text\": \"bad \\ud800 surrogate\"}", "malformed-json"),
+    (12, '{"text": "bad \\ud800 surrogate"}', "malformed-json"),
 ]
 
 # name → (bytes, expected fate: "record" or a reject reason)
@@ -93,9 +91,8 @@ CASES: dict[str, tuple[bytes, str]] = {
     ),
     "utf16.txt": (f"UTF-16 title\n\n{ARTICLE}".encode("utf-16"), "record"),
     "utf16-be.html": (
-        b"\xfe\xff" + f"<html><body><article><p>{ARTICLE}</p></article></body></html>".encode(
-            "utf-16-be"
-        ),
+        b"\xfe\xff"
+        + f"<html><body><article><p>{ARTICLE}</p></article></body></html>".encode("utf-16-be"),
         "record",
     ),
     "cp1252.txt": (f"{WESTERN}\n{ARTICLE}".encode("cp1252"), "record"),
@@ -114,7 +111,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     "not-gzip.txt.gz": (ARTICLE.encode(), "corrupt-archive"),
     "bomb.txt.gz": (gzip_bomb(2048), "too-large"),  # 2 GiB inflated, ~2 MB on disk
     "too-big.txt": (b"x" * (MAX_BYTES + 1), "too-large"),
-    "huge-line.txt": (((ARTICLE + " ") * (HUGE_LINE_BYTES // (len(ARTICLE) + 1))).encode(), "record"),
+    "huge-line.txt": ((ARTICLE + " ").encode() * (HUGE_LINE_BYTES // len(ARTICLE)), "record"),
     "laughs.html": (billion_laughs(ARTICLE).encode(), "record"),
     "deep.html": (_deep_html(), "record"),
     "scripts-only.html": (
@@ -135,8 +132,8 @@ def _write_dump(raw: Path) -> None:
     for name, (data, _) in CASES.items():
         (raw / name).write_bytes(data)
     # A name that is not UTF-8 at all (Linux names are bytes).
-    with open(os.fsencode(raw) + b"/caf\xe9-latin1-name.txt", "wb") as handle:
-        handle.write(f"Latin-1 name\n\n{ARTICLE} latin1 name".encode())
+    latin1_name = Path(os.fsdecode(os.fsencode(raw) + b"/caf\xe9-latin1-name.txt"))
+    latin1_name.write_bytes(f"Latin-1 name\n\n{ARTICLE} latin1 name".encode())
     os.mkfifo(raw / "a-fifo.txt")
     outside = raw.parent / "outside"
     outside.mkdir()
