@@ -142,7 +142,9 @@ def _extract_html(
         origin=doc.origin,
         paragraphs=found.paragraphs,
         title=title or found.title,
-        date=date or found.date,
+        # A crawl's record date (WARC-Date) is when the page was fetched: the
+        # page's own publication date comes first for crawled pages.
+        date=(found.date or date) if doc.origin.format == "warc" else (date or found.date),
         url=url or found.url,
         author=found.author,
     )
