@@ -9,8 +9,10 @@ article out. The library verbs mirror the command line::
     stripped = cleanpipe.strip_boilerplate(paragraphs)       # cleanpipe strip
     clusters = cleanpipe.find_duplicates(texts)
     for item in cleanpipe.iter_clean(rows, batch_size=1000): ...  # streaming, bounded memory
+    findings = cleanpipe.check("data/clean")               # cleanpipe check
 """
 
+from cleanpipe.check import check
 from cleanpipe.config import Config, load_config
 from cleanpipe.errors import (
     AccountingError,
@@ -22,6 +24,7 @@ from cleanpipe.errors import (
 )
 from cleanpipe.models import (
     Article,
+    CheckFinding,
     DuplicateCluster,
     DuplicateOf,
     Origin,
@@ -47,6 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AccountingError",
     "Article",
+    "CheckFinding",
     "CleanResult",
     "CleanpipeError",
     "Config",
@@ -64,6 +68,7 @@ __all__ = [
     "StripOutcome",
     "StripResult",
     "__version__",
+    "check",
     "clean",
     "documents_from_arrow",
     "documents_from_hf",

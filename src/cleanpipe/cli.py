@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
@@ -29,7 +30,7 @@ from cleanpipe.errors import (
     StrictModeError,
 )
 from cleanpipe.formats.output import OUTPUT_FORMATS, articles_filename
-from cleanpipe.models import Article, Report
+from cleanpipe.models import Article, CheckFinding, Report
 from cleanpipe.pipeline import Progress, open_executor, run, strip_file
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -133,6 +134,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour the rules (default: on a terminal)",
     )
     p_strip.set_defaults(handler=_cmd_strip)
+
+    p_check = commands.add_parser(
+        "check",
+        help="check a cleaned corpus in OUT for quality problems (the CI gate)",
+        description="Check articles.jsonl, rejects.jsonl and report.json in OUT; print one "
+        "line per finding. Exit 0 when clean, 1 with findings, 2 on a usage or I/O error. "
+        "Thresholds come from [tool.cleanpipe.check] or --config, then the flags below.",
+    )
+    p_check.add_argument("out", type=Path, metavar="OUT", help="the output folder of `run`")
+    p_check.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        metavar="RAW",
+        help="also check that OUT is what `cleanpipe run RAW OUT` gives now",
+    )
+    p_check.add_argument("--config", type=Path, default=None, metavar="FILE")
+    p_check.add_argument(
+        "--format",
+        dest="findings_format",  # not the run's output format (Config.format)
+        choices=["text", "json", "github"],
+        default="text",
+        help="text lines, a JSON array, or GitHub Actions annotations (default: text)",
+    )
+    p_check.add_argument(
+        "--languages", default=None, metavar="CODES", help="allowed languages, e.g. en,vi"
+    )
+    p_check.add_argument("--min-words", type=int, default=None, metavar="N")
+    p_check.add_argument("--max-reject-rate", type=float, default=None, metavar="RATE")
+    p_check.add_argument("--require-date", action=argparse.BooleanOptionalAction, default=None)
+    p_check.add_argument("--max-mojibake-badness", type=int, default=None, metavar="N")
+    p_check.add_argument(
+        "--ignore",
+        action="append",
+        default=None,
+        metavar="CODE",
+        help="a finding code not to report (repeatable, or comma-separated)",
+    )
+    p_check.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    p_check.set_defaults(handler=_cmd_check)
 
     p_config = commands.add_parser(
         "config",
@@ -306,6 +347,61 @@ def _cmd_strip(args: argparse.Namespace) -> int:
             text = removal.text if len(removal.text) <= 300 else removal.text[:297] + "..."
             print(f"{paint('rule', f'[{removal.rule}]')} {paint('removed', text)}")
     return status
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from cleanpipe.check import check
+    from cleanpipe.config import config_from_mapping
+
+    config = _config(args)
+    updates: dict[str, Any] = {}
+    if args.languages is not None:
+        updates["languages"] = [c.strip() for c in args.languages.split(",") if c.strip()]
+    if args.ignore is not None:
+        updates["ignore"] = [c.strip() for v in args.ignore for c in v.split(",") if c.strip()]
+    for name in ("min_words", "max_reject_rate", "require_date", "max_mojibake_badness"):
+        if getattr(args, name) is not None:
+            updates[name] = getattr(args, name)
+    if updates:
+        merged = config.model_dump()
+        merged["check"] = {**merged["check"], **updates}
+        config = config_from_mapping(merged, origin="command line")
+    findings = check(args.out, config=config, raw=args.raw)
+    if args.findings_format == "json":
+        rows = [f.model_dump(mode="json") for f in findings]
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+    for finding in findings if args.findings_format != "json" else ():
+        if args.findings_format == "github":
+            print(_github_annotation(finding))
+        else:
+            where = (finding.file or str(args.out)) + (f":{finding.line}" if finding.line else "")
+            record = f"record {finding.record_id}: " if finding.record_id else ""
+            print(f"{where}: {finding.code}: {record}{finding.message}")
+    if not args.quiet:
+        counts = Counter(f.code for f in findings)
+        summary = ", ".join(f"{code} {n}" for code, n in sorted(counts.items()))
+        state = f"{len(findings)} finding(s): {summary}" if findings else "no findings"
+        print(f"cleanpipe: check {args.out}: {state}", file=sys.stderr)
+    return EXIT_DATA if findings else EXIT_OK
+
+
+def _github_annotation(finding: CheckFinding) -> str:
+    """One GitHub Actions workflow command (``::error file=…,line=…,title=…::message``)."""
+
+    def escape(value: str, *, prop: bool) -> str:
+        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+    props = []
+    if finding.file:
+        props.append(f"file={escape(finding.file, prop=True)}")
+    if finding.line:
+        props.append(f"line={finding.line}")
+    props.append(f"title={escape('cleanpipe ' + finding.code, prop=True)}")
+    message = finding.message
+    if finding.record_id:
+        message = f"record {finding.record_id}: {message}"
+    return f"::error {','.join(props)}::{escape(message, prop=False)}"
 
 
 def _cmd_config(args: argparse.Namespace) -> int:

@@ -231,16 +231,42 @@ class Report(BaseModel):
     timings: Timings = Field(default_factory=Timings)
 
 
+FindingCode = Literal[
+    "missing-file",
+    "invalid-json",
+    "schema-violation",
+    "non-canonical",
+    "unsorted",
+    "duplicate-id",
+    "id-mismatch",
+    "word-count-mismatch",
+    "empty-text",
+    "too-short",
+    "near-duplicate",
+    "boilerplate",
+    "unnormalized",
+    "mojibake",
+    "language",
+    "missing-date",
+    "accounting",
+    "reject-rate",
+    "stale-output",
+]
+"""What ``cleanpipe check`` can find; the table in ``cleanpipe.check`` says what each means."""
+
+FINDING_CODES: tuple[str, ...] = FindingCode.__args__  # type: ignore[attr-defined]
+
+
 class CheckFinding(BaseModel):
-    """One problem found by ``cleanpipe check``."""
+    """One problem found by ``cleanpipe check``: a code, where, and a one-line message."""
 
     model_config = _FROZEN
 
-    code: str
-    message: str
-    record_id: str | None = None
-    line: int | None = None
-    file: str | None = None
+    code: FindingCode
+    message: str = Field(description="One line: what is wrong and, where it helps, the fix")
+    file: str | None = Field(default=None, description="The output file, as given to check")
+    line: int | None = Field(default=None, description="1-based line in ``file``, if one")
+    record_id: str | None = Field(default=None, description="The record's id, if known")
 
 
 class StripOutcome(BaseModel):
