@@ -1,8 +1,11 @@
 import numpy as np
 import pytest
 
+from cleanpipe.sketch import shingles
 from cleanpipe.sketch.shingles import (
+    _scan_tokens,
     _token_bytes,
+    _token_hashes,
     flat_shingle_hashes,
     normalize_words,
     shingle_hashes,
@@ -21,11 +24,31 @@ from cleanpipe.sketch.shingles import (
         "中文 文本 and ١٢٣ digits",
         "tab\tnew\nline\r\nend",
         "K Kelvin sign lowers to ascii",
+        "ΟΔΟΣ ΑΣ. Σ",
+        "nul\x00separated\x00words",
     ],
-    ids=["empty", "spaces", "ascii", "news-punct", "accents", "cjk-arabic", "whitespace", "kelvin"],
+    ids=[
+        "empty",
+        "spaces",
+        "ascii",
+        "news-punct",
+        "accents",
+        "cjk-arabic",
+        "whitespace",
+        "kelvin",
+        "final-sigma",
+        "nul",
+    ],
 )
 def test_fast_tokens_equal_regex_tokens(text):
-    assert _token_bytes(text) == [t.encode("utf-8") for t in tokenize(text)]
+    expected = [t.encode("utf-8") for t in tokenize(text)]
+    assert _token_bytes(text) == expected
+    spans = _scan_tokens(["before", text, "after"])
+    batch = [
+        bytes(spans.buffer[s + 1 : e + 1])
+        for s, e in zip(spans.starts.tolist(), spans.ends.tolist(), strict=True)
+    ]
+    assert batch[spans.offsets[1] : spans.offsets[2]] == expected
 
 
 def test_short_text_is_one_shingle_and_empty_is_none():
@@ -78,3 +101,51 @@ def test_shingle_size_must_be_positive():
 def test_normalize_words_is_tokens_joined():
     text = "A “quoted” — re-flowed\ntext,  with   spaces"
     assert normalize_words(text) == " ".join(tokenize(text))
+
+
+def _hash_of_each_token(texts):
+    spans = _scan_tokens(texts)
+    hashes = _token_hashes(spans)
+    tokens = [
+        bytes(spans.buffer[s + 1 : e + 1])
+        for s, e in zip(spans.starts.tolist(), spans.ends.tolist(), strict=True)
+    ]
+    return tokens, hashes.tolist()
+
+
+def test_token_hashes_identify_tokens_of_every_length():
+    # Lengths 1 to 200 cover the masked first chunk (<= 8 bytes), the overlapping last
+    # chunk (9-16), the inner chunks (17-64) and xxh3 (> 64); look-alike pairs differ
+    # only by one repeated byte, which a hash of first and last 8 bytes alone would miss.
+    words = [c * n for c in "ab" for n in range(1, 201)]
+    words += ["a" + "b" * n + "c" for n in range(1, 80)]
+    words += ["é" * n for n in range(1, 40)] + ["x" * n + "é" for n in range(1, 40)]
+    texts = [" ".join(words), " ".join(reversed(words)), "ab " * 3]
+    tokens, hashes = _hash_of_each_token(texts)
+    assert len(tokens) == 2 * len(words) + 3
+    hash_of = {}
+    for token, value in zip(tokens, hashes, strict=True):
+        assert hash_of.setdefault(token, value) == value  # same token, same hash anywhere
+    assert len(set(hash_of.values())) == len(hash_of) == len(set(words) | {"ab"})
+
+
+def test_batches_give_the_same_hashes_as_one_batch(monkeypatch):
+    texts = ["Rice exports rose — 5% on Monday", "", "ΟΔΟΣ and İstanbul", "x", "a b c d e f"] * 3
+    whole, whole_offsets = flat_shingle_hashes(texts, shingle_size=3)
+    monkeypatch.setattr(shingles, "_BATCH_TEXTS", 2)
+    split, split_offsets = flat_shingle_hashes(texts, shingle_size=3)
+    assert np.array_equal(whole, split)
+    assert np.array_equal(whole_offsets, split_offsets)
+
+
+@pytest.mark.parametrize("shingle_size", [1, 2, 5], ids=["k1", "k2", "k5"])
+def test_flat_hashes_count_every_shingle(shingle_size):
+    texts = ["one", "one two three four five six seven", "", "...", "a b"]
+    hashes, offsets = flat_shingle_hashes(texts, shingle_size=shingle_size)
+    for i, text in enumerate(texts):
+        m = len(tokenize(text))
+        expected = m - shingle_size + 1 if m >= shingle_size else int(m > 0)
+        assert offsets[i + 1] - offsets[i] == expected
+    # A window never runs across two texts: the last shingle of text 1 is its own.
+    alone, _ = flat_shingle_hashes([texts[1]], shingle_size=shingle_size)
+    assert np.array_equal(hashes[offsets[1] : offsets[2]], alone)
