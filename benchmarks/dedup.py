@@ -326,15 +326,18 @@ def bench_signatures(
     print(f"  datasketch naive     {naive_rate:14,.0f}        1.0x   ({len(sample)} docs)")
     print(f"  bit-identical to datasketch: {identical}")
 
+    # Best of 3: the machine may be shared, and a slow run measures the neighbours.
     t_text = min(
         timed(
             lambda: signatures_for_texts(
                 many, num_perm=num_perm, shingle_size=shingle_size, seed=seed
             )
         )[1]
-        for _ in range(2)
+        for _ in range(3)
     )
-    _, t_shingle = timed(lambda: flat_shingle_hashes(many, shingle_size=shingle_size))
+    t_shingle = min(
+        timed(lambda: flat_shingle_hashes(many, shingle_size=shingle_size))[1] for _ in range(3)
+    )
     text_rate = len(many) / t_text
 
     def naive_text() -> None:
@@ -344,7 +347,7 @@ def bench_signatures(
             for i in range(max(len(tokens) - shingle_size + 1, 1)):
                 m.update(" ".join(tokens[i : i + shingle_size]).encode("utf-8"))
 
-    _, naive_text_s = timed(naive_text)
+    naive_text_s = min(timed(naive_text)[1] for _ in range(2))
     naive_text_rate = len(sample) / naive_text_s
 
     def bulk_text() -> None:
@@ -370,7 +373,14 @@ def bench_signatures(
     print(
         f"  datasketch bulk      {bulk_text_rate:14,.0f} {bulk_text_rate / naive_text_rate:10.1f}x"
     )
-    print(f"  datasketch naive     {naive_text_rate:14,.0f}        1.0x")
+    print(f"  datasketch naive     {naive_text_rate:14,.0f}        1.0x   ({len(sample)} docs)")
+    # The targets, from texts: >= 40,000 docs/s on one core and >= 100x naive.
+    ratio = text_rate / naive_text_rate
+    print(
+        f"  target from texts: {text_rate:,.0f} docs/s >= 40,000 "
+        f"{'met' if text_rate >= 40_000 else 'NOT met'}; {ratio:.0f}x naive datasketch >= 100x "
+        f"{'met' if ratio >= 100 else 'NOT met'}"
+    )
     for python in third_party:
         bench_third_party(
             corpus_path,

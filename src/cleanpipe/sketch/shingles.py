@@ -28,8 +28,7 @@ How a shingle is hashed (and why this way):
    map one-to-one. A longer token folds in, by Horner's rule, its whole inner
    8-byte chunks, its last 8 bytes and its length (:func:`_token_hashes`);
    tokens over 64 bytes (rare) are hashed with xxh3-64 instead. The result is
-   avalanched with the MurmurHash3 64-bit finalizer (a bijection), so the
-   token hashes behave like random 64-bit values.
+   mixed by multiply-xorshift-multiply (a bijection, see :func:`_mix64_inplace`).
 2. The token hashes of an n-gram are combined by Horner's rule,
    ``h = h * _COMBINE + t`` in uint64 (wraparound is the modulo 2^64), which is
    order-sensitive, over sliding windows of the batch's whole token array;
@@ -87,11 +86,8 @@ _HIGH_HALF = 1 if sys.byteorder == "little" else 0
 # An odd 64-bit multiplier (the golden-ratio constant): odd makes each Horner step a
 # bijection in the running hash, so no information is lost between tokens.
 _COMBINE = np.uint64(0x9E3779B97F4A7C15)
-_FMIX64 = (
-    np.uint64(33),
-    np.uint64(0xFF51AFD7ED558CCD),
-    np.uint64(0xC4CEB9FE1A85EC53),
-)
+# MurmurHash3's fmix64 multipliers, with a 32-bit xorshift between them.
+_MIX64 = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(32), np.uint64(0xC4CEB9FE1A85EC53))
 
 U32Array = npt.NDArray[np.uint32]
 U64Array = npt.NDArray[np.uint64]
@@ -182,17 +178,19 @@ def _token_bytes(text: str) -> list[bytes]:
     return _encode_for_scan(text).translate(_ASCII_WORD_TABLE).split()
 
 
-def _fmix64_inplace(values: U64Array) -> None:
-    """Avalanche uint64 values in place with the MurmurHash3 finalizer (a bijection)."""
-    shift, mul1, mul2 = _FMIX64
-    scratch = values >> shift
-    values ^= scratch
+def _mix64_inplace(values: U64Array) -> None:
+    """Mix uint64 values in place: multiply, xorshift, multiply (a bijection).
+
+    Cheaper than the full MurmurHash3 finalizer (3 passes instead of 5, ~0.25 us
+    per document) and enough here: the first multiply carries every bit upward,
+    the xorshift brings the top bits down, the second multiply carries those up
+    again, and Horner's rule over the shingle multiplies once more before the top
+    32 bits are kept.
+    """
+    mul1, shift, mul2 = _MIX64
     values *= mul1
-    np.right_shift(values, shift, out=scratch)
-    values ^= scratch
+    values ^= values >> shift
     values *= mul2
-    np.right_shift(values, shift, out=scratch)
-    values ^= scratch
 
 
 class _TokenSpans(NamedTuple):
@@ -218,7 +216,8 @@ def _scan_tokens(texts: Sequence[str]) -> _TokenSpans:
     that is not ``\w``, so a token is a run of nonzero bytes, and its ends are
     where the word mask changes.
     """
-    encoded = [_encode_for_scan(text) for text in texts]
+    # The isascii test (O(1) on str) spares most texts a Python call.
+    encoded = [text.encode() if text.isascii() else _encode_for_scan(text) for text in texts]
     buffer = bytearray(b"\x00").join([b"", *encoded, _TAIL]).translate(_LOWER_WORD_TABLE)
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     # Text i is buffer[text_starts[i] : text_starts[i + 1] - 1], after a 0 byte.
@@ -265,7 +264,7 @@ def _token_hashes(spans: _TokenSpans) -> U64Array:
         for index in long[long_lengths > _MAX_CHUNKED_BYTES].tolist():
             token = bytes(buffer[int(starts[index]) + 1 : int(ends[index]) + 1])
             hashes[index] = xxhash.xxh3_64_intdigest(token)
-    _fmix64_inplace(hashes)
+    _mix64_inplace(hashes)
     return hashes
 
 
