@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how the records are written: articles.jsonl (default), articles.jsonl.gz, "
         "or articles.parquet (needs the parquet extra)",
     )
+    p_run.add_argument(
+        "--incremental",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="reuse the last incremental run's work in OUT: unchanged files are not read "
+        "again, new copies join their records; the output is a full run's",
+    )
     p_run.set_defaults(handler=_cmd_run)
 
     p_strip = commands.add_parser(
@@ -250,6 +257,8 @@ def _config(args: argparse.Namespace) -> Config:
         updates["dedup_enabled"] = False
     if getattr(args, "strict", False):
         updates["strict"] = True
+    if getattr(args, "incremental", None) is not None:
+        updates["incremental"] = args.incremental
     if getattr(args, "format", None) is not None:
         updates["format"] = args.format
     for flag in ("engine", "scheduler", "components"):
@@ -278,13 +287,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         if phase not in bars:
+            for bar in bars.values():  # stages run one after another: the last one is done
+                bar.close()
             total = _count_files(args.raw) if phase == "files" else None
+            label, unit = _STAGES.get(phase, (phase, "doc"))
+            # leave=True: each finished stage stays on screen with its rate.
             bars[phase] = tqdm(
-                total=total, desc=phase, unit=" " + phase, file=sys.stderr, leave=False
+                total=total, desc=f"{label:<18}", unit=f" {unit}", file=sys.stderr, leave=True
             )
         bars[phase].update(done)
 
     callback: Progress | None = progress if show else None
+    if config.incremental:  # refuse before a Dask cluster is started for nothing
+        from cleanpipe.incremental import check_engine
+
+        check_engine(config)
     executor = open_executor(config)
     try:
         dashboard = getattr(executor, "dashboard_link", None)
@@ -304,19 +321,74 @@ def _count_files(root: Path) -> int:
     return sum(1 for p in root.rglob("*") if p.is_file())
 
 
+# Progress phases of pipeline.run: the label of the bar and its unit.
+_STAGES = {
+    "files": ("read/extract/strip", "file"),
+    "repeated lines": ("repeated lines", "doc"),
+    "dedup": ("dedup", "doc"),
+    "merge": ("merge", "doc"),
+    "write": ("write", "record"),
+}
+
+
 def _print_summary(
     report: Report, out: Path, stream: TextIO, *, articles: str = "articles.jsonl"
 ) -> None:
-    rejects = ", ".join(f"{k} {v}" for k, v in report.rejects_by_reason.items()) or "none"
-    removed = ", ".join(f"{k} {v}" for k, v in report.removed_by_rule.items()) or "none"
-    print(
+    """Print the headline, a table of the run (counts, then seconds and docs/s per stage)."""
+    rejects = _joined(report.rejects_by_reason)
+    timings = report.timings
+    rows: list[tuple[str, str, str]] = [
+        ("inputs", str(report.inputs), "documents: files, JSONL lines, WARC records"),
+        (
+            "files",
+            str(timings.files_processed + timings.files_unchanged),
+            f"{timings.files_processed} processed, {timings.files_unchanged} unchanged "
+            f"since the last incremental run, {timings.files_gone} gone",
+        ),
+        ("records", str(report.records), f"in {articles}"),
+        ("merged", str(report.merged), "copies merged into another document's record"),
+        ("rejected", str(report.rejected), rejects),
+        (
+            "removed by rule",
+            str(sum(report.removed_by_rule.values())),
+            _joined(report.removed_by_rule),
+        ),
+        (
+            "duplicate clusters",
+            str(sum(report.cluster_sizes.values())),
+            ", ".join(f"{n} of size {size}" for size, n in report.cluster_sizes.items()) or "none",
+        ),
+        (
+            "skipped WARC records",
+            str(sum(report.skipped_records.values())),
+            _joined(report.skipped_records),
+        ),
+    ]
+    stages = [
+        ("read/extract/strip", timings.read_extract_strip),
+        ("repeated lines", timings.repeated_lines),
+        ("dedup", timings.dedup),
+        ("merge", timings.merge),
+        ("write", timings.write),
+        ("total", timings.total),
+    ]
+    lines = [
         f"cleanpipe: {report.inputs} inputs → {report.records} records "
         f"({report.merged} merged), {report.rejected} rejected ({rejects}) in "
-        f"{report.timings.total:.2f}s\n"
-        f"cleanpipe: boilerplate removed: {removed}\n"
-        f"cleanpipe: wrote {out}/{articles}, rejects.jsonl, report.json",
-        file=stream,
-    )
+        f"{timings.total:.2f}s"
+    ]
+    lines += [f"  {name:<20} {value:>9}  {detail}" for name, value, detail in rows]
+    lines.append(f"  {'stage':<20} {'seconds':>9}  {'docs/s':>9}")
+    for name, seconds in stages:
+        per_second = report.inputs / seconds if seconds > 0 else 0.0
+        rate = f"{per_second:9.1f}" if 0 < per_second < 100 else f"{per_second:9.0f}"
+        lines.append(f"  {name:<20} {seconds:9.2f}  {rate if seconds > 0 else '-':>9}")
+    lines.append(f"cleanpipe: wrote {out}/{articles}, rejects.jsonl, report.json")
+    print("\n".join(lines), file=stream)
+
+
+def _joined(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {n}" for key, n in counts.items()) or "none"
 
 
 def _cmd_strip(args: argparse.Namespace) -> int:

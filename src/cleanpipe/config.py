@@ -134,6 +134,9 @@ class Config(BaseModel):
     # How the records are written: articles.jsonl, articles.jsonl.gz or
     # articles.parquet (the `parquet` extra); the same schema in each.
     format: OutputFormat = "jsonl"
+    # Keep each run's work as state beside the output and reuse it for the files
+    # that did not change (see cleanpipe.incremental); the output is the same.
+    incremental: bool = False
     read: ReadConfig = ReadConfig()
     extract: ExtractConfig = ExtractConfig()
     strip: StripConfig = StripConfig()

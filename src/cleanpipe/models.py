@@ -196,7 +196,13 @@ class DuplicateCluster(BaseModel):
 
 
 class Timings(BaseModel):
-    """Wall-clock seconds per phase; the only non-deterministic part of a report."""
+    """How the run went: seconds per phase and files (re)read; the only run-dependent part.
+
+    The file counts belong here, not beside the corpus counts, because they
+    depend on the run's history (an ``--incremental`` run reuses the last
+    run's work), not on the input: a full and an incremental run of one dump
+    give the same report outside ``timings``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -206,6 +212,20 @@ class Timings(BaseModel):
     merge: float = 0.0
     write: float = 0.0
     total: float = 0.0
+    files_processed: int = Field(
+        default=0, ge=0, description="Input files read, extracted, stripped and normalized"
+    )
+    files_unchanged: int = Field(
+        default=0,
+        ge=0,
+        description="Input files an --incremental run found unchanged (same path and SHA-256) "
+        "and took from the last run's state instead of processing them",
+    )
+    files_gone: int = Field(
+        default=0,
+        ge=0,
+        description="Input files of the last --incremental run no longer in the dump folder",
+    )
 
 
 class Report(BaseModel):

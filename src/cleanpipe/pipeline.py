@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import orjson
 
 from cleanpipe.config import Config
@@ -160,6 +161,10 @@ def run(
     if not raw.is_dir():
         msg = f"{raw}: not a folder (cleanpipe run takes a dump folder)"
         raise InputError(msg, path=str(raw))
+    if config.incremental:
+        from cleanpipe.incremental import check_engine  # it imports this module
+
+        check_engine(config, executor)
     started = time.perf_counter()
     entries, listing_rejections = list_inputs(raw, config=config.read)
     tasks = [
@@ -170,7 +175,27 @@ def run(
         progress("files", 0)
     owned = executor is None
     executor = executor or open_executor(config)
-    if isinstance(executor, DaskExecutor):
+    incremental = None
+    if config.incremental:
+        # Unchanged files come from the state the last run left in OUT.
+        from cleanpipe.incremental import clean_incremental
+
+        try:
+            incremental = clean_incremental(
+                raw,
+                out,
+                entries=entries,
+                extra_rejections=listing_rejections,
+                executor=executor,
+                config=config,
+                started=started,
+                progress=progress,
+            )
+        finally:
+            if owned:
+                executor.close()
+        result = incremental.result
+    elif isinstance(executor, DaskExecutor):
         # The corpus steps run on the cluster too: the drafts never leave it.
         from cleanpipe.distributed import clean_on_dask
 
@@ -203,15 +228,24 @@ def run(
             started=started,
             progress=progress,
         )
+    if incremental is None:
+        result.report.timings.files_processed = len(entries)
     write_started = time.perf_counter()
+    if progress:
+        progress("write", 0)
     # One switch for the three files: a crash leaves the old trio or the new one.
     with OutputSwap(out) as swap:
         records = serialize_articles(result.articles, fmt=config.format)
         swap.add(articles_filename(config.format), records)
         swap.add(REJECTS_FILE, jsonl_bytes(result.rejections))
+        if incremental is not None:  # the state switches with the records it describes
+            for name, data in incremental.state_files(config=config, articles=records).items():
+                swap.add_state(name, data)
         result.report.timings.write = round(time.perf_counter() - write_started, 3)
         result.report.timings.total = round(time.perf_counter() - started, 3)
         swap.add_report(result.report)
+    if progress:
+        progress("write", len(result.articles))
     return result.report
 
 
@@ -271,8 +305,13 @@ def combine(
     extra_rejections: Sequence[Rejection] = (),
     started: float | None = None,
     progress: Progress | None = None,
+    cluster: Callable[[Sequence[str]], np.ndarray] | None = None,
 ) -> CleanResult:
-    """Run the corpus steps over prepared partitions: repeated lines, dedup, merge."""
+    """Run the corpus steps over prepared partitions: repeated lines, dedup, merge.
+
+    ``cluster`` labels the texts as ``cluster_labels`` does (an incremental run
+    passes one that reuses the last run's signatures and verdicts).
+    """
     started = time.perf_counter() if started is None else started
     timings = Timings(read_extract_strip=round(time.perf_counter() - started, 3))
     drafts = [d for part in results for d in part.drafts]
@@ -286,15 +325,23 @@ def combine(
     check_strict(rejections, config=config)
 
     phase = time.perf_counter()
+    if progress:
+        progress("repeated lines", 0)
     drafts, late_rejections = remove_repeated_lines(drafts, config=config, removed=removed)
     rejections.extend(late_rejections)
     timings.repeated_lines = round(time.perf_counter() - phase, 3)
+    if progress:
+        progress("repeated lines", len(drafts) + len(late_rejections))
+        progress("dedup", 0)
 
     phase = time.perf_counter()
     drafts.sort(key=lambda d: (d.origin.path, d.origin.line or 0))
     texts = [d.text for d in drafts]
     dedup_config = config.dedup
-    labels = cluster_labels(texts, config=dedup_config, near=config.dedup_enabled)
+    if cluster is None:
+        labels = cluster_labels(texts, config=dedup_config, near=config.dedup_enabled)
+    else:
+        labels = cluster(texts)
     groups: dict[int, list[Draft]] = {}
     for draft, label in zip(drafts, labels.tolist(), strict=True):
         groups.setdefault(label, []).append(draft)
@@ -303,9 +350,13 @@ def combine(
         progress("dedup", len(drafts))
 
     phase = time.perf_counter()
+    if progress:
+        progress("merge", 0)
     articles = sorted((merge_drafts(group) for group in groups.values()), key=lambda a: a.id)
     rejections.sort(key=_rejection_key)
     timings.merge = round(time.perf_counter() - phase, 3)
+    if progress:
+        progress("merge", len(drafts))
 
     sizes = Counter(len(group) for group in groups.values() if len(group) > 1)
     report = Report(

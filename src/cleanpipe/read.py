@@ -584,3 +584,53 @@ def read_output(out: Path) -> OutputFiles:
     return OutputFiles(
         articles=found[ARTICLES_FILE], rejects=found[REJECTS_FILE], report=found[REPORT_FILE]
     )
+
+
+def input_sha256(root: Path, entry: InputEntry, *, config: ReadConfig) -> str | None:
+    """The SHA-256 of one input file's bytes, or None when it cannot be read now.
+
+    The file is opened under ``read_input``'s rules (without blocking, a regular
+    file, a link only with ``follow_symlinks``) and hashed in chunks, so memory
+    stays bounded whatever its size. An incremental run compares the digest
+    with the last run's to skip unchanged files; None makes it read the file,
+    which then gives the rejection.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not config.follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(root / entry.rel_path, flags)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return None
+
+
+def read_state(out: Path | str, name: str) -> bytes | None:
+    """Read the state file ``name`` that the last run staged with ``OutputSwap.add_state``.
+
+    State lives in the slot the output files link to (``OUT/.cleanpipe/current``,
+    see write.py), or in ``OUT/.cleanpipe`` where links cannot be made. None
+    when there is none (no run yet, or the last run kept no state).
+
+    Raises:
+        InputError: the file exists but cannot be read.
+    """
+    from cleanpipe.errors import InputError
+    from cleanpipe.write import STATE_DIR
+
+    state = Path(out) / STATE_DIR
+    current = state / "current"  # write.py's link to the slot in view
+    path = current / name if current.is_symlink() else state / name
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        msg = f"{path}: cannot read ({exc.strerror or exc}); check its permissions"
+        raise InputError(msg, path=str(path), reason="unreadable") from exc

@@ -196,6 +196,39 @@ class OutputSwap:
             what = f"cannot write {name}"
             raise self._error(what, exc) from exc
 
+    def add_state(self, name: str, data: bytes) -> None:
+        """Stage ``data`` as the state file ``name``: in the slot, not linked into OUT.
+
+        State (an incremental run's manifest and index) switches with the
+        output files in the same rename, so it never describes other records
+        than the ones in view. It is never carried over: a run that adds no
+        state leaves none. ``read.read_state`` reads it back. Where links
+        cannot be made, it is written atomically to ``OUT/.cleanpipe/name``
+        (a crash may then leave it from another run than the output).
+
+        Raises:
+            ValueError: ``name`` is not a plain file name, or is an output or internal name.
+            OutputError: the file cannot be written (read-only, full disk).
+        """
+        reserved = {*OUTPUT_FILES, *_SLOTS, _CURRENT, _LOCK}
+        if (
+            not name
+            or name in reserved
+            or name.startswith(".")
+            or name.endswith(".tmp")  # the names of temp files a killed run leaves
+            or any(sep in name for sep in ("/", "\\", "\0"))
+        ):
+            msg = f"{name!r}: not a state file name (a plain name, not an output file)"
+            raise ValueError(msg)
+        if self._slot is None:
+            write_atomic(self.state / name, data)
+            return
+        try:
+            _write_synced(self._slot / name, data)
+        except OSError as exc:
+            what = f"cannot write {name}"
+            raise self._error(what, exc) from exc
+
     def add_records(self, *, articles: Iterable[Article], rejections: Iterable[Rejection]) -> None:
         """Stage ``articles.jsonl`` and ``rejects.jsonl``."""
         self.add(ARTICLES_FILE, jsonl_bytes(articles))
