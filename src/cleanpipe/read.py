@@ -259,9 +259,14 @@ def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[WarcItem]
             raise _Rejected("empty", "the file holds no text")
         fmt = _sniff_format(name, data)
         if fmt == "jsonl":
+            lines: list[WarcItem]
             if data.startswith(_WIDE_BOMS):
-                return list(_split_jsonl_text(rel, _decode(data, html=False)))
-            return list(_split_jsonl(rel, data))
+                lines = list(_split_jsonl_text(rel, _decode(data, html=False)))
+            else:
+                lines = list(_split_jsonl(rel, data))
+            if not lines:  # only a byte-order mark and blank lines: still accounted for
+                raise _Rejected("empty", "the file holds no JSON lines")
+            return lines
         text = _decode(data, html=fmt == "html")
     except _Rejected as exc:
         return [_reject(rel, exc.reason, exc.detail)]
