@@ -31,7 +31,8 @@ RejectReason = Literal[
 ]
 """Why an input could not be used.
 
-- ``empty``: the file (or JSONL line) holds no bytes or only whitespace.
+- ``empty``: the file (or JSONL line) holds no bytes or only whitespace (a JSONL
+  file of blank lines, or a compressed file that inflates to nothing, too).
 - ``binary``: the bytes are not text (NUL bytes, a known binary signature).
 - ``undecodable``: the bytes are not valid in any encoding we could establish.
 - ``malformed-json``: a JSON file or JSONL line that does not parse, or parses to
@@ -39,9 +40,13 @@ RejectReason = Literal[
 - ``corrupt-archive``: a gzip (or WARC) container that is truncated or corrupt.
 - ``no-content``: extraction and stripping left no article text.
 - ``too-large``: the input (or its decompressed size) exceeds ``max_bytes``.
-- ``unreadable``: the file vanished or could not be opened or read.
-- ``unsupported``: a file whose format cleanpipe does not read.
-- ``symlink-outside``: a symbolic link pointing outside the dump folder.
+- ``unreadable``: the file vanished or could not be opened or read, or changed
+  under the run (became a folder, a FIFO or a link after it was listed).
+- ``unsupported``: a file whose format cleanpipe does not read, a special file
+  (FIFO, socket, device), a link inside the dump not followed (``follow_symlinks``
+  is off), or a link loop.
+- ``symlink-outside``: a symbolic link pointing outside the dump folder (never
+  followed, even with ``follow_symlinks``).
 """
 
 REJECT_REASONS: tuple[str, ...] = RejectReason.__args__  # type: ignore[attr-defined]
