@@ -52,7 +52,11 @@ def write_dump(root: Path, num_docs: int, *, seed: int = 1) -> None:
             name = ("feeds.jsonl", "feeds-extra.jsonl", f"feeds/{doc.id // 500:03d}.jsonl")[
                 slot - 5
             ]
-            record = {"title": title, "text": doc.text, "source": _SOURCES[doc.cluster % 3]}
+            source = _SOURCES[doc.cluster % 3]
+            # A desk line every feed item of a source carries: corpus-level
+            # boilerplate that only the repeated-line statistics can find.
+            text = f"{doc.text}\n\nCompiled by the {source} regional desk for partner newsrooms."
+            record = {"title": title, "text": text, "source": source}
             feeds.setdefault(name, []).append(json.dumps(record, ensure_ascii=False))
         elif slot == 8:
             folder = root / "html" / f"{doc.id // 200:03d}"

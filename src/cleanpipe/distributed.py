@@ -115,6 +115,7 @@ class _Part:
     drafts: list[Draft]
     rejections: list[Rejection] = field(default_factory=list)
     removed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class _Summary:
     drafts: int
     rejections: list[Rejection]
     removed: Counter[str]
+    skipped: Counter[str]
 
 
 def clean_on_dask(
@@ -164,8 +166,10 @@ def clean_on_dask(
     summaries: list[_Summary] = client.gather(client.map(_summarize, parts, pure=False))
     rejections = [*extra_rejections, *(r for s in summaries for r in s.rejections)]
     removed: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
     for summary in summaries:
         removed.update(summary.removed)
+        skipped.update(summary.skipped)
     inputs = sum(s.drafts for s in summaries) + len(rejections)
     check_strict(rejections, config=config)
     timings = Timings(read_extract_strip=round(time.perf_counter() - started, 3))
@@ -205,6 +209,7 @@ def clean_on_dask(
         rejects_by_reason=dict(sorted(Counter(r.reason for r in rejections).items())),
         removed_by_rule=dict(sorted(removed.items())),
         cluster_sizes={str(size): count for size, count in sorted(cluster_sizes.items())},
+        skipped_records=dict(sorted(skipped.items())),
         timings=timings,
     )
     account(report, articles, rejections)
@@ -219,11 +224,13 @@ def _prepare(keyed: _KeyedTask) -> _Part:
     ranks = {
         entry.rel_path: rank for entry, rank in zip(keyed.task.entries, keyed.ranks, strict=True)
     }
-    return _Part(keyed.number, ranks, result.drafts, result.rejections, result.removed)
+    return _Part(
+        keyed.number, ranks, result.drafts, result.rejections, result.removed, result.skipped
+    )
 
 
 def _summarize(part: _Part) -> _Summary:
-    return _Summary(len(part.drafts), part.rejections, part.removed)
+    return _Summary(len(part.drafts), part.rejections, part.removed, part.skipped)
 
 
 def _line_rows(part: _Part, *, config: Config) -> pd.DataFrame:

@@ -39,12 +39,15 @@ class DaskExecutor:
         scheduler: Address of a running scheduler (``tcp://host:8786``); without
             one, a ``LocalCluster`` is started and closed with the executor.
         workers: Worker processes of the local cluster (ignored with ``scheduler``).
+        timeout_s: How long to try reaching ``scheduler`` before giving up.
 
     Raises:
         ConfigError: the dask extra is missing, or the scheduler cannot be reached.
     """
 
-    def __init__(self, *, scheduler: str | None = None, workers: int = 1) -> None:
+    def __init__(
+        self, *, scheduler: str | None = None, workers: int = 1, timeout_s: float = 30.0
+    ) -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:
@@ -72,7 +75,7 @@ class DaskExecutor:
                 )
                 self.client: Client = Client(self._cluster)
             else:
-                self.client = Client(scheduler, timeout="30s")
+                self.client = Client(scheduler, timeout=timeout_s)
         except OSError as exc:
             self.close()
             where = scheduler or "a local cluster"

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from cleanpipe.errors import CleanpipeError
 
 if TYPE_CHECKING:
@@ -31,9 +34,9 @@ def star_components(edges: dd.DataFrame) -> dd.DataFrame:
     """Label the nodes of a distributed edge list by their component's smallest node.
 
     Alternates large-star and small-star (Kiveris et al. 2014) until every
-    component is a star around its smallest node. Each round is a few
-    groupbys and joins on dask dataframes; nothing is gathered on the driver
-    but two counts a round.
+    component is a star around its smallest node. A round is two shuffles by
+    node, each followed by plain pandas work on the co-located edges, and one
+    shuffle to check for convergence; the driver sees two counts a round.
 
     Args:
         edges: ``u, v`` int64 columns, any orientation; repeats are harmless.
@@ -46,65 +49,93 @@ def star_components(edges: dd.DataFrame) -> dd.DataFrame:
     """
     import dask.dataframe as dd
 
-    low = edges[["u", "v"]].min(axis=1)
-    high = edges[["u", "v"]].max(axis=1)
-    current = dd.concat([high.to_frame("u"), low.to_frame("v")], axis=1)
-    current = current[current["u"] != current["v"]].drop_duplicates().persist()
+    partitions = max(1, edges.npartitions)
+    current = edges[["u", "v"]].map_partitions(_orient, meta=_EDGES_META).persist()
     for _round in range(_MAX_STAR_ROUNDS):
-        current = _small_star(_large_star(current)).persist()
-        if _is_star_forest(current):
+        both = current.map_partitions(_both_directions, meta=_EDGES_META)
+        large = both.shuffle(on="u", npartitions=partitions).map_partitions(
+            _large_star_partition, meta=_EDGES_META
+        )
+        small = large.shuffle(on="u", npartitions=partitions).map_partitions(
+            _small_star_partition, meta=_EDGES_META
+        )
+        current = small.persist()
+        if _is_star_forest(current, partitions=partitions):
             children = current.rename(columns={"u": "key", "v": "label"})
             centres = current[["v"]].drop_duplicates()
-            centre_rows = dd.concat(
-                [centres.rename(columns={"v": "key"}), centres.rename(columns={"v": "label"})],
-                axis=1,
-            )
-            return dd.concat([children[["key", "label"]], centre_rows[["key", "label"]]])
+            centres = centres.assign(key=centres["v"]).rename(columns={"v": "label"})
+            return dd.concat([children[["key", "label"]], centres[["key", "label"]]])
     msg = f"connected components did not converge in {_MAX_STAR_ROUNDS} rounds (a bug)"
     raise CleanpipeError(msg)
 
 
-def _large_star(edges: dd.DataFrame) -> dd.DataFrame:
-    """Join every larger neighbour of ``u`` to the smallest node around ``u``."""
-    import dask.dataframe as dd
-
-    both = dd.concat([edges, edges.rename(columns={"u": "v", "v": "u"})[["u", "v"]]])
-    smallest = both.groupby("u")["v"].min().to_frame("m").reset_index()
-    joined = both.merge(smallest, on="u", how="inner")
-    joined = joined.assign(m=joined[["m", "u"]].min(axis=1))
-    larger = joined[joined["v"] > joined["u"]]
-    return _oriented(larger["v"], larger["m"])
-
-
-def _small_star(edges: dd.DataFrame) -> dd.DataFrame:
-    """Join ``u`` and each of its smaller neighbours to the smallest of them."""
-    import dask.dataframe as dd
-
-    smallest = edges.groupby("u")["v"].min().to_frame("m").reset_index()
-    joined = edges.merge(smallest, on="u", how="inner")
-    rest = joined[joined["v"] != joined["m"]]
-    return dd.concat([_oriented(rest["v"], rest["m"]), _oriented(smallest["u"], smallest["m"])])
-
-
-def _oriented(first: dd.Series, second: dd.Series) -> dd.DataFrame:
+def _orient(frame: pd.DataFrame) -> pd.DataFrame:
     """Edges with ``u`` the larger end, without self-loops or repeats."""
-    import dask.dataframe as dd
+    pairs = frame[["u", "v"]].to_numpy(dtype=np.int64).reshape(-1, 2)
+    oriented = pd.DataFrame({"u": pairs.max(axis=1), "v": pairs.min(axis=1)})
+    return oriented[oriented["u"] != oriented["v"]].drop_duplicates()
 
-    pair = dd.concat([first.rename("a"), second.rename("b")], axis=1)
-    frame = dd.concat(
-        [pair[["a", "b"]].max(axis=1).rename("u"), pair[["a", "b"]].min(axis=1).rename("v")],
-        axis=1,
+
+def _both_directions(frame: pd.DataFrame) -> pd.DataFrame:
+    swapped = frame.rename(columns={"u": "v", "v": "u"})[["u", "v"]]
+    return pd.concat([frame[["u", "v"]], swapped], ignore_index=True)
+
+
+def _large_star_partition(frame: pd.DataFrame) -> pd.DataFrame:
+    """Large-star on every node of the partition (all its edges are here)."""
+    if frame.empty:
+        return _EDGES_META.copy()
+    smallest = frame.groupby("u")["v"].transform("min")
+    m = np.minimum(smallest.to_numpy(), frame["u"].to_numpy())
+    larger = frame["v"].to_numpy() > frame["u"].to_numpy()
+    return _orient(pd.DataFrame({"u": frame["v"].to_numpy()[larger], "v": m[larger]}))
+
+
+def _small_star_partition(frame: pd.DataFrame) -> pd.DataFrame:
+    """Small-star on every node of the partition: ``u`` and its smaller neighbours."""
+    if frame.empty:
+        return _EDGES_META.copy()
+    frame = frame.drop_duplicates()
+    m = frame.groupby("u")["v"].transform("min").to_numpy()
+    rest = frame["v"].to_numpy() != m
+    return _orient(
+        pd.DataFrame(
+            {
+                "u": np.concatenate([frame["v"].to_numpy()[rest], frame["u"].to_numpy()]),
+                "v": np.concatenate([m[rest], m]),
+            }
+        )
     )
-    return frame[frame["u"] != frame["v"]].drop_duplicates()
 
 
-def _is_star_forest(edges: dd.DataFrame) -> bool:
+def _roles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each node of an edge, as a leaf (its ``u``: 1) or a centre (its ``v``: 2)."""
+    return pd.DataFrame(
+        {
+            "node": np.concatenate([frame["u"].to_numpy(), frame["v"].to_numpy()]),
+            "role": np.concatenate(
+                [np.ones(len(frame), dtype=np.int64), np.full(len(frame), 2, dtype=np.int64)]
+            ),
+        }
+    )
+
+
+def _violations(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count leaves with two parents and nodes that are both a leaf and a centre."""
+    leaves = frame[frame["role"] == 1].groupby("node").size()
+    roles = frame.drop_duplicates().groupby("node")["role"].nunique()
+    return pd.DataFrame({"count": [int((leaves > 1).sum() + (roles > 1).sum())]})
+
+
+def _is_star_forest(edges: dd.DataFrame, *, partitions: int) -> bool:
     """Whether every node has at most one smaller neighbour, and no centre is a leaf."""
-    from dask.base import compute
+    roles = edges.map_partitions(
+        _roles, meta=pd.DataFrame({"node": np.zeros(0, np.int64), "role": np.zeros(0, np.int64)})
+    )
+    found = roles.shuffle(on="node", npartitions=partitions).map_partitions(
+        _violations, meta=pd.DataFrame({"count": np.zeros(0, np.int64)})
+    )
+    return int(found["count"].sum().compute()) == 0
 
-    parents = edges.groupby("u").size()
-    centres = edges[["v"]].drop_duplicates()
-    leaves = edges[["u"]].drop_duplicates().rename(columns={"u": "v"})
-    both = centres.merge(leaves, on="v", how="inner")
-    many_n, inner_n = compute((parents > 1).sum(), both.shape[0])
-    return int(many_n) == 0 and int(inner_n) == 0
+
+_EDGES_META = pd.DataFrame({"u": np.zeros(0, np.int64), "v": np.zeros(0, np.int64)})
