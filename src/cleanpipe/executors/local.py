@@ -33,13 +33,32 @@ class LocalExecutor:
             # language model) instead of importing them again.
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        yield from self._pool.map(fn, items)
+        try:
+            yield from self._pool.map(fn, items)
+        except BaseException:
+            # Ctrl-C (once or twice), a worker's error, or the caller giving up:
+            # stop the workers now rather than wait for their queued partitions,
+            # so the interpreter never hangs at exit joining them.
+            self._abort()
+            raise
 
     def close(self) -> None:
-        """Shut the pool down."""
+        """Shut the pool down, letting running partitions finish."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+    def _abort(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # ProcessPoolExecutor has no public way to stop busy workers.
+        processes = list(getattr(pool, "_processes", {}).values())
+        for process in processes:
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
 
     def __enter__(self) -> LocalExecutor:
         return self
