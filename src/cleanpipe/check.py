@@ -158,6 +158,7 @@ def check(
     files = read_output(out)
     findings = _Findings(ignore=frozenset(config.check.ignore))
     names = {key: str(out / key) for key in (ARTICLES_FILE, REJECTS_FILE, REPORT_FILE)}
+    names[ARTICLES_FILE] = str(out / files.articles_file)
 
     for name, data in (
         (ARTICLES_FILE, files.articles),

@@ -27,6 +27,7 @@ language. Whatever none of these explains is ``undecodable``.
 from __future__ import annotations
 
 import codecs
+import gzip
 import hashlib
 import logging
 import os
@@ -546,6 +547,8 @@ class OutputFiles:
     articles: bytes | None
     rejects: bytes | None
     report: bytes | None
+    articles_file: str = "articles.jsonl"
+    """The articles file found (``--format``); its records are given as canonical JSONL."""
 
 
 def read_output(out: Path) -> OutputFiles:
@@ -564,7 +567,11 @@ def read_output(out: Path) -> OutputFiles:
     if not out.is_dir():
         msg = f"{out}: not a folder (give the output folder of cleanpipe run)"
         raise InputError(msg, path=str(out), reason="unreadable")
-    names = (ARTICLES_FILE, REJECTS_FILE, REPORT_FILE)
+    from cleanpipe.write import ARTICLE_FILES
+
+    # The records may be in any output format; the first one present is read.
+    articles_file = next((n for n in ARTICLE_FILES if (out / n).exists()), ARTICLES_FILE)
+    names = (articles_file, REJECTS_FILE, REPORT_FILE)
     # The files are links into the slot of the last run (see write.py): read all
     # three from the one slot they resolve to now, so that a run switching slots
     # meanwhile cannot hand us a mix of two runs.
@@ -586,9 +593,34 @@ def read_output(out: Path) -> OutputFiles:
             "(is it the output folder of cleanpipe run?)"
         )
         raise InputError(msg, path=str(out), reason="unreadable")
+    articles = found[articles_file]
+    if articles is not None and articles_file != ARTICLES_FILE:
+        articles = _records_as_jsonl(articles, articles_file)
     return OutputFiles(
-        articles=found[ARTICLES_FILE], rejects=found[REJECTS_FILE], report=found[REPORT_FILE]
+        articles=articles,
+        rejects=found[REJECTS_FILE],
+        report=found[REPORT_FILE],
+        articles_file=articles_file,
     )
+
+
+def _records_as_jsonl(data: bytes, name: str) -> bytes:
+    """Turn ``articles.jsonl.gz`` or ``articles.parquet`` bytes into canonical JSONL."""
+    from cleanpipe.errors import InputError
+    from cleanpipe.formats.output import parse_articles
+    from cleanpipe.write import jsonl_bytes
+
+    if name.endswith(".gz"):
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            msg = f"{name}: not a gzip file ({exc}); re-run cleanpipe run"
+            raise InputError(msg, path=name, reason="corrupt-archive") from exc
+    try:
+        return jsonl_bytes(parse_articles(data, fmt="parquet"))
+    except (ValueError, OSError) as exc:
+        msg = f"{name}: cannot read the Parquet records ({exc}); re-run cleanpipe run"
+        raise InputError(msg, path=name, reason="corrupt-archive") from exc
 
 
 def input_sha256(root: Path, entry: InputEntry, *, config: ReadConfig) -> str | None:
