@@ -50,12 +50,12 @@ import pandas as pd
 
 from cleanpipe.config import Config
 from cleanpipe.executors.dask_steps import star_components
-from cleanpipe.models import Article, Draft, Rejection, Report, Timings
+from cleanpipe.models import Article, Draft, Rejection, Timings
 from cleanpipe.pipeline import (
     CleanResult,
     PartitionTask,
     Progress,
-    account,
+    build_result,
     check_strict,
     drop_repeated_lines,
     prepare_partition,
@@ -201,19 +201,15 @@ def clean_on_dask(
         rejections.sort(key=lambda r: (r.path, r.line or 0))
         timings.merge = round(time.perf_counter() - phase, 3)
 
-    report = Report(
+    return build_result(
         inputs=inputs,
-        records=len(articles),
-        merged=sum(len(a.origins) - 1 for a in articles),
-        rejected=len(rejections),
-        rejects_by_reason=dict(sorted(Counter(r.reason for r in rejections).items())),
-        removed_by_rule=dict(sorted(removed.items())),
-        cluster_sizes={str(size): count for size, count in sorted(cluster_sizes.items())},
-        skipped_records=dict(sorted(skipped.items())),
+        articles=articles,
+        rejections=rejections,
+        removed=removed,
+        skipped=skipped,
+        cluster_sizes=cluster_sizes,
         timings=timings,
     )
-    account(report, articles, rejections)
-    return CleanResult(articles=articles, rejections=rejections, report=report)
 
 
 # --- per-partition functions (run on the workers) -------------------------------------

@@ -359,6 +359,34 @@ def combine(
         progress("merge", len(drafts))
 
     sizes = Counter(len(group) for group in groups.values() if len(group) > 1)
+    return build_result(
+        inputs=inputs,
+        articles=articles,
+        rejections=rejections,
+        removed=removed,
+        skipped=skipped,
+        cluster_sizes=sizes,
+        timings=timings,
+    )
+
+
+def build_result(
+    *,
+    inputs: int,
+    articles: list[Article],
+    rejections: list[Rejection],
+    removed: Counter[str],
+    skipped: Counter[str],
+    cluster_sizes: Counter[int],
+    timings: Timings,
+) -> CleanResult:
+    """Count a run into its report, check the accounting, and bundle the result.
+
+    Both engines end here, so their reports are built the same way.
+
+    Raises:
+        AccountingError: the counts do not balance.
+    """
     report = Report(
         inputs=inputs,
         records=len(articles),
@@ -366,7 +394,7 @@ def combine(
         rejected=len(rejections),
         rejects_by_reason=dict(sorted(Counter(r.reason for r in rejections).items())),
         removed_by_rule=dict(sorted(removed.items())),
-        cluster_sizes={str(size): count for size, count in sorted(sizes.items())},
+        cluster_sizes={str(size): count for size, count in sorted(cluster_sizes.items())},
         skipped_records=dict(sorted(skipped.items())),
         timings=timings,
     )
