@@ -187,14 +187,7 @@ class OutputSwap:
             msg = f"{name}: not an output file (expected one of {', '.join(OUTPUT_FILES)})"
             raise ValueError(msg)
         self._added.add(name)
-        if self._slot is None:
-            write_atomic(self.out / name, data)
-            return
-        try:
-            _write_synced(self._slot / name, data)
-        except OSError as exc:
-            what = f"cannot write {name}"
-            raise self._error(what, exc) from exc
+        self._stage(name, data, fallback=self.out / name)
 
     def add_state(self, name: str, data: bytes) -> None:
         """Stage ``data`` as the state file ``name``: in the slot, not linked into OUT.
@@ -220,8 +213,12 @@ class OutputSwap:
         ):
             msg = f"{name!r}: not a state file name (a plain name, not an output file)"
             raise ValueError(msg)
+        self._stage(name, data, fallback=self.state / name)
+
+    def _stage(self, name: str, data: bytes, *, fallback: Path) -> None:
+        """Write ``name`` into the new slot (synced), or atomically to ``fallback``."""
         if self._slot is None:
-            write_atomic(self.state / name, data)
+            write_atomic(fallback, data)
             return
         try:
             _write_synced(self._slot / name, data)
