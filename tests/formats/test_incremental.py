@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import random
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from cleanpipe.errors import ConfigError
 from cleanpipe.incremental import INDEX_FILE, INPUTS_FILE, META_FILE, DedupIndex
 from cleanpipe.read import read_state
 from cleanpipe.write import OutputSwap
+from tests.faults import kill_at
 
 _WORDS = (  # noqa: SIM905 - a sentence of words reads better than a list
     "council budget river bridge harvest export rice coffee port delta storm flood farmer "
@@ -215,28 +215,6 @@ def _assert_state_agrees(out: Path) -> None:
     assert records == {json.loads(line)["id"] for line in articles.splitlines()}
 
 
-def _kill_at(step: int) -> None:
-    """SIGKILL this process at the ``step``-th filesystem step of the writer."""
-    import cleanpipe.write as writer
-
-    count = [0]
-
-    def wrap(fn):  # type: ignore[no-untyped-def]
-        def killer(*args: object, **kwargs: object) -> object:
-            count[0] += 1
-            if count[0] == step:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return fn(*args, **kwargs)
-
-        return killer
-
-    writer.os.fsync = wrap(os.fsync)  # type: ignore[attr-defined]
-    writer.os.link = wrap(os.link)  # type: ignore[attr-defined]
-    for name in ("replace", "symlink_to", "mkdir", "unlink"):
-        setattr(writer.Path, name, wrap(getattr(Path, name)))
-    writer._write_synced = wrap(writer._write_synced)  # type: ignore[attr-defined]
-
-
 def test_a_run_killed_at_any_step_leaves_state_that_agrees_with_the_records(
     tmp_path: Path,
 ) -> None:
@@ -254,7 +232,7 @@ def test_a_run_killed_at_any_step_leaves_state_that_agrees_with_the_records(
         if pid == 0:  # pragma: no cover - the child
             code = 0
             try:
-                _kill_at(step)
+                kill_at(step)
                 run(raw, out, config=_config())
             except BaseException:  # noqa: BLE001 - any error is a failure the parent sees
                 code = 3

@@ -27,6 +27,7 @@ import pytest
 from cleanpipe.cli import main
 from cleanpipe.models import Rejection, Report
 from cleanpipe.write import OUTPUT_FILES, OutputSwap, write_outputs
+from tests.faults import kill_at
 from tests.hostile.conftest import ARTICLE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,35 +74,13 @@ def _trio(tag: str, n: int) -> dict[str, bytes]:
 _STEPS = ("fsync", "replace", "symlink_to", "link", "mkdir", "unlink", "write")
 
 
-def _kill_at(step: int) -> None:
-    """Make this process SIGKILL itself at the ``step``-th filesystem step of the writer."""
-    import cleanpipe.write as writer
-
-    count = [0]
-
-    def wrap(fn):  # type: ignore[no-untyped-def]
-        def killer(*args: object, **kwargs: object) -> object:
-            count[0] += 1
-            if count[0] == step:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return fn(*args, **kwargs)
-
-        return killer
-
-    writer.os.fsync = wrap(os.fsync)  # type: ignore[attr-defined]
-    writer.os.link = wrap(os.link)  # type: ignore[attr-defined]
-    for name in ("replace", "symlink_to", "mkdir", "unlink", "write_bytes"):
-        setattr(writer.Path, name, wrap(getattr(Path, name)))
-    writer._write_synced = wrap(writer._write_synced)  # type: ignore[attr-defined]
-
-
 def _killed_write(out: Path, step: int, new: tuple[str, int]) -> bool:
     """Fork; the child writes the ``new`` trio and dies at ``step``. True if it was killed."""
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         code = 0
         try:
-            _kill_at(step)
+            kill_at(step)
             tag, n = new
             write_outputs(out, articles=[], rejections=_rejections(n, tag), report=_report(n))
         except BaseException:  # noqa: BLE001 - any error is a failure the parent sees
