@@ -67,3 +67,14 @@ def pairwise_scores(truth: np.ndarray, predicted: np.ndarray) -> PairScores:
     recall = both / true_pairs if true_pairs else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return PairScores(precision, recall, f1, true_pairs, predicted_pairs)
+
+
+def html_page(title: str, text: str) -> bytes:
+    """A minimal news page around ``text`` (paragraphs split on blank lines), with chrome."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
+        "<footer>Copyright</footer></body></html>"
+    ).encode()

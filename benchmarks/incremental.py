@@ -31,18 +31,9 @@ sys.path[:0] = [
     str(Path(__file__).resolve().parents[1] / "src"),
 ]
 
+from _common import html_page  # noqa: E402
 from cleanpipe import Config, Report, run  # noqa: E402
 from make_corpus import generate  # noqa: E402
-
-
-def _page(title: str, text: str) -> bytes:
-    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
-        f"<article><h1>{title}</h1>{paragraphs}</article>"
-        "<footer>Copyright</footer></body></html>"
-    ).encode()
 
 
 def write_dump(raw: Path, *, docs: int, append: int) -> None:
@@ -53,7 +44,7 @@ def write_dump(raw: Path, *, docs: int, append: int) -> None:
         texts.append(doc.text)
         name = f"{doc.id:06d}.html"
         if not (raw / name).exists():
-            (raw / name).write_bytes(_page(f"Story {doc.cluster}", doc.text))
+            (raw / name).write_bytes(html_page(f"Story {doc.cluster}", doc.text))
     if not append:
         return
     # Copies of old pages; `{id}-copy` sorts right after its original.
@@ -61,7 +52,7 @@ def write_dump(raw: Path, *, docs: int, append: int) -> None:
         text = texts[old]
         if i % 2:  # an updated copy: one paragraph more, so it becomes the kept text
             text += "\n\nThe ministry said on Friday that it would publish the full figures."
-        (raw / f"{old:06d}-copy.html").write_bytes(_page(f"Copy of {old}", text))
+        (raw / f"{old:06d}-copy.html").write_bytes(html_page(f"Copy of {old}", text))
 
 
 def _timed_run(raw: Path, out: Path, config: Config) -> tuple[Report, float]:

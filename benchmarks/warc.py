@@ -43,20 +43,10 @@ sys.path[:0] = [
 from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
 from warcio.warcwriter import WARCWriter  # noqa: E402
 
-from _common import pin_to_one_core  # noqa: E402
+from _common import html_page, pin_to_one_core  # noqa: E402
 from make_corpus import generate  # noqa: E402
 
 Reader = Callable[[io.BufferedIOBase], tuple[int, int, int]]
-
-
-def _page(title: str, text: str) -> bytes:
-    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
-        f"<article><h1>{title}</h1>{paragraphs}</article>"
-        "<footer>Copyright</footer></body></html>"
-    ).encode()
 
 
 def _chunked(data: bytes, size: int = 4096) -> bytes:
@@ -74,7 +64,7 @@ def make_warc(path: Path, pages: int, *, gzip_records: bool = True) -> None:
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "bench"}))
         for doc in generate(pages, seed=7):
             uri = f"https://news.example/{doc.cluster}/{doc.id}.html"
-            body = _page(doc.text.split("\n", 1)[0][:80], doc.text)
+            body = html_page(doc.text.split("\n", 1)[0][:80], doc.text)
             headers = [("Content-Type", "text/html; charset=utf-8")]
             if doc.id % 5 == 0:
                 body = _chunked(gzip.compress(body))

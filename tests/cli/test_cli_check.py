@@ -12,44 +12,7 @@ import pytest
 from cleanpipe.cli import main
 from cleanpipe.config import Config
 from cleanpipe.pipeline import run
-
-_WORDS = [
-    "river",
-    "harvest",
-    "export",
-    "rice",
-    "coffee",
-    "market",
-    "price",
-    "ministry",
-    "official",
-    "meeting",
-    "project",
-    "investment",
-    "company",
-    "workers",
-    "school",
-    "students",
-    "hospital",
-    "doctors",
-    "city",
-    "council",
-    "budget",
-    "road",
-    "bridge",
-    "weather",
-    "storm",
-    "flood",
-    "season",
-    "water",
-    "energy",
-    "solar",
-    "wind",
-    "plant",
-    "factory",
-    "village",
-    "family",
-]
+from tests.unit.test_check import _VOCABULARY as _WORDS
 
 
 def _dump(raw: Path, *, count: int, seed: int = 3) -> None:
