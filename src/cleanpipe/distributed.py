@@ -53,6 +53,7 @@ from cleanpipe.executors.dask_steps import star_components
 from cleanpipe.models import Article, Draft, Rejection, Timings
 from cleanpipe.pipeline import (
     CleanResult,
+    PartitionResult,
     PartitionTask,
     Progress,
     build_result,
@@ -107,15 +108,11 @@ class _KeyedTask:
 
 
 @dataclass
-class _Part:
-    """One partition's drafts, living on a worker between the steps."""
+class _Part(PartitionResult):
+    """One partition's result, living on a worker between the steps, with its place."""
 
-    number: int
-    ranks: dict[str, int]
-    drafts: list[Draft]
-    rejections: list[Rejection] = field(default_factory=list)
-    removed: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
+    number: int = 0
+    ranks: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -221,7 +218,12 @@ def _prepare(keyed: _KeyedTask) -> _Part:
         entry.rel_path: rank for entry, rank in zip(keyed.task.entries, keyed.ranks, strict=True)
     }
     return _Part(
-        keyed.number, ranks, result.drafts, result.rejections, result.removed, result.skipped
+        drafts=result.drafts,
+        rejections=result.rejections,
+        removed=result.removed,
+        skipped=result.skipped,
+        number=keyed.number,
+        ranks=ranks,
     )
 
 
@@ -261,7 +263,9 @@ def _line_rows(part: _Part, *, config: Config) -> pd.DataFrame:
 def _drop_repeated(part: _Part, *, keys: dict[str, frozenset[str]]) -> _Part:
     removed: Counter[str] = Counter()
     drafts, late = drop_repeated_lines(part.drafts, keys=keys, removed=removed)
-    return _Part(part.number, part.ranks, drafts, late, removed)
+    return _Part(
+        drafts=drafts, rejections=late, removed=removed, number=part.number, ranks=part.ranks
+    )
 
 
 def _sort_key(part: _Part, draft: Draft) -> int:
