@@ -63,9 +63,10 @@ from cleanpipe.pipeline import (
 )
 from cleanpipe.sketch.lsh import band_hashes, optimal_bands
 from cleanpipe.sketch.unionfind import connected_components
-from cleanpipe.stages.dedup import exact_digest, sign_texts, verify_pair
+from cleanpipe.stages.dedup import exact_digest, sign_texts
 from cleanpipe.stages.merge import merge_drafts
 from cleanpipe.stages.repeated import draft_scope, line_keys, repeated_keys, text_digest
+from cleanpipe.stages.verify import verify_pair
 
 if TYPE_CHECKING:
     import dask.dataframe as dd

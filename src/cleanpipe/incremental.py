@@ -95,7 +95,8 @@ from cleanpipe.pipeline import (
 from cleanpipe.read import InputEntry, display_path, input_sha256, read_state
 from cleanpipe.sketch.lsh import candidate_pairs, optimal_bands
 from cleanpipe.sketch.unionfind import connected_components
-from cleanpipe.stages.dedup import exact_digest, sign_texts, verify_pair
+from cleanpipe.stages.dedup import exact_digest, sign_texts
+from cleanpipe.stages.verify import verify_pair
 
 __all__ = [
     "INDEX_FILE",
