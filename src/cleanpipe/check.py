@@ -1,7 +1,8 @@
 """Check: an output folder in, a list of findings out; the corpus quality gate for CI.
 
 ``check(out)`` reads ``articles.jsonl``, ``rejects.jsonl`` and ``report.json``
-(through ``read.read_output``: this module opens no file) and reports every
+(through ``read.read_output``; this module opens files only to hash them against
+report.json's ``outputs``) and reports every
 problem as a ``CheckFinding`` with a code, the file, the 1-based line and the
 record id where there is one, and a one-line message. It changes nothing.
 ``cleanpipe check OUT`` prints the findings and exits 1 when there are any.
@@ -44,6 +45,11 @@ code                       finding
 ``stale-output``           with ``raw``: a fresh run of the dump gives other
                            articles.jsonl or rejects.jsonl bytes, or another report
                            (timings aside)
+``torn-output``            the SHA-256 of articles.* or rejects.jsonl is not the one
+                           report.json's ``outputs`` lists (or the file is absent): the
+                           files are from different runs, e.g. one killed while writing;
+                           a report.json without ``outputs`` (older cleanpipe) is not
+                           checked
 =========================  ==========================================================
 
 Thresholds come from ``CheckConfig`` (``[tool.cleanpipe.check]``); codes in its
@@ -58,6 +64,7 @@ re-checked here.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import tempfile
@@ -74,7 +81,7 @@ from pydantic import BaseModel, ValidationError
 from rapidfuzz import fuzz
 
 from cleanpipe.config import Config
-from cleanpipe.errors import ConfigError
+from cleanpipe.errors import InputError
 from cleanpipe.models import (
     FINDING_CODES,
     Article,
@@ -89,7 +96,14 @@ from cleanpipe.stages.dedup import cluster_labels
 from cleanpipe.stages.merge import record_id, word_count
 from cleanpipe.stages.normalize import INVISIBLE_CHARS, normalize_text
 from cleanpipe.stages.strip import strip_boilerplate
-from cleanpipe.write import ARTICLES_FILE, REJECTS_FILE, REPORT_FILE, canonical_json, report_bytes
+from cleanpipe.write import (
+    ARTICLE_FILES,
+    ARTICLES_FILE,
+    REJECTS_FILE,
+    REPORT_FILE,
+    canonical_json,
+    report_bytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,18 +157,10 @@ def check(
 
     Raises:
         InputError: ``path`` (or ``raw``) is not a folder, or a file cannot be read.
-        ConfigError: ``config.check.ignore`` names an unknown finding code.
         OutputError: the temporary folder for the fresh run cannot be written.
     """
     config = config or Config()
     out = Path(path)
-    unknown = sorted(set(config.check.ignore) - set(FINDING_CODES))
-    if unknown:
-        msg = (
-            f"check.ignore: unknown finding code(s) {', '.join(unknown)}; "
-            f"the codes are {', '.join(FINDING_CODES)}"
-        )
-        raise ConfigError(msg)
     files = read_output(out)
     findings = _Findings(ignore=frozenset(config.check.ignore))
     names = {key: str(out / key) for key in (ARTICLES_FILE, REJECTS_FILE, REPORT_FILE)}
@@ -174,6 +180,7 @@ def check(
     records = _check_jsonl(files.articles or b"", Article, names[ARTICLES_FILE], findings)
     rejects = _check_jsonl(files.rejects or b"", Rejection, names[REJECTS_FILE], findings)
     report = _check_report(files.report, names[REPORT_FILE], findings)
+    _check_torn(files.report, out, names, findings)
 
     _check_order(records, rejects, names, findings)
     articles = [(line, line.model) for line in records if isinstance(line.model, Article)]
@@ -603,6 +610,48 @@ def _check_reject_rate(
             f"more than max_reject_rate ({limit:.1%})",
             file=file,
         )
+
+
+def _check_torn(
+    report_data: bytes | None, out: Path, names: dict[str, str], findings: _Findings
+) -> None:
+    """Each file's SHA-256 against the one report.json (written last) lists in ``outputs``."""
+    try:
+        parsed = orjson.loads(report_data) if report_data is not None else None
+    except orjson.JSONDecodeError:
+        return  # invalid-json, already
+    outputs = parsed.get("outputs") if isinstance(parsed, dict) else None
+    if not isinstance(outputs, dict):
+        return  # written before report.json carried the hashes: nothing to compare
+    hint = "the files are not from one run (was a run killed?); re-run cleanpipe run"
+    for name, expected in sorted(outputs.items()):
+        if name not in (*ARTICLE_FILES, REJECTS_FILE):
+            findings.add(
+                "torn-output",
+                f"outputs lists {name!r}, which cleanpipe does not write",
+                file=names[REPORT_FILE],
+            )
+            continue
+        actual = _sha256(out / name)
+        if actual == expected:
+            continue
+        why = (
+            f"{name} is absent, but report.json lists it"
+            if actual is None
+            else f"SHA-256 {actual[:12]}… is not the {str(expected)[:12]}… report.json lists"
+        )
+        findings.add("torn-output", f"{why}; {hint}", file=str(out / name))
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        msg = f"{path}: cannot read ({exc.strerror or exc}); check its permissions"
+        raise InputError(msg, path=str(path), reason="unreadable") from exc
 
 
 # --- the output against a fresh run ---------------------------------------------------------------

@@ -18,10 +18,11 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cleanpipe.errors import ConfigError
 from cleanpipe.formats.output import OutputFormat
+from cleanpipe.models import FINDING_CODES
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -64,6 +65,16 @@ class StripConfig(BaseModel):
     repeated_line_min_docs: int = Field(default=20, ge=2)
     # Long paragraphs are article text even when shared (quotes, press releases).
     repeated_line_max_words: int = Field(default=30, ge=1)
+
+    @field_validator("disabled_rules")
+    @classmethod
+    def _known_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            return value
+        # Imported here: the strip stage imports this module for StripConfig.
+        from cleanpipe.stages.strip import RULE_NAMES
+
+        return _known(value, RULE_NAMES, key="strip.disabled_rules", kind="strip rule")
 
 
 class NormalizeConfig(BaseModel):
@@ -115,6 +126,11 @@ class CheckConfig(BaseModel):
     # Finding codes not to report (``--ignore near-duplicate``).
     ignore: tuple[str, ...] = ()
 
+    @field_validator("ignore")
+    @classmethod
+    def _known_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _known(value, FINDING_CODES, key="check.ignore", kind="finding code")
+
 
 class Config(BaseModel):
     """The whole configuration of a run."""
@@ -137,6 +153,8 @@ class Config(BaseModel):
     # Keep each run's work as state beside the output and reuse it for the files
     # that did not change (see cleanpipe.incremental); the output is the same.
     incremental: bool = False
+    # Where a run keeps its per-partition artifacts; default OUT/.cleanpipe/work
+    work_dir: str | None = None
     read: ReadConfig = ReadConfig()
     extract: ExtractConfig = ExtractConfig()
     strip: StripConfig = StripConfig()
@@ -166,6 +184,26 @@ class Config(BaseModel):
             else:
                 top.append(_toml_line(name, value))
         return "\n\n".join(["\n".join(top), *tables]) + "\n"
+
+
+def _known(
+    names: tuple[str, ...], valid: tuple[str, ...], *, key: str, kind: str
+) -> tuple[str, ...]:
+    """Return ``names`` if each is one of ``valid``, else raise naming the valid ones.
+
+    A ``ConfigError`` passes through pydantic unwrapped, so a ``StripConfig``
+    built in code raises it too; ``config_from_mapping`` adds the file's name.
+
+    >>> _known(("nav",), ("nav", "caption"), key="strip.disabled_rules", kind="strip rule")
+    ('nav',)
+    """
+    unknown = [name for name in names if name not in valid]
+    if unknown:
+        msg = (
+            f"{key}: unknown {kind}(s) {', '.join(unknown)}; the valid ones are {', '.join(valid)}"
+        )
+        raise ConfigError(msg)
+    return names
 
 
 def _toml_line(key: str, value: object) -> str:
@@ -217,11 +255,33 @@ def config_from_mapping(table: dict[str, object], *, origin: str = "<mapping>") 
     """
     try:
         return Config.model_validate(table)
+    except ConfigError as exc:  # from a validator: it names the key, not the file
+        msg = f"{origin}: {exc}"
+        raise ConfigError(msg) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        msg = f"{origin}: invalid configuration at '{where}': {first['msg']}"
+        if first["type"] == "extra_forbidden":
+            msg = f"{origin}: unknown configuration key '{where}'; {_valid_keys(first['loc'])}"
+        else:
+            msg = f"{origin}: invalid configuration at '{where}': {first['msg']}"
         raise ConfigError(msg) from exc
+
+
+def _valid_keys(loc: tuple[int | str, ...]) -> str:
+    """Name the keys allowed beside the unknown key at ``loc`` (``strip.captoin``).
+
+    >>> _valid_keys(("normalize", "dayfirst"))
+    'the keys of [normalize] are day_first'
+    """
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    table = "the top level" if model is Config else f"[{loc[0]}]"
+    return f"the keys of {table} are {', '.join(model.model_fields)}"
 
 
 def _find_config(start: Path) -> Path | None:

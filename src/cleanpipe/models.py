@@ -276,6 +276,7 @@ FindingCode = Literal[
     "accounting",
     "reject-rate",
     "stale-output",
+    "torn-output",
 ]
 """What ``cleanpipe check`` can find; the table in ``cleanpipe.check`` says what each means."""
 
