@@ -10,6 +10,7 @@ article out. The library verbs mirror the command line::
     clusters = cleanpipe.find_duplicates(texts)
     for item in cleanpipe.iter_clean(rows, batch_size=1000): ...  # streaming, bounded memory
     findings = cleanpipe.check("data/clean")               # cleanpipe check
+    page = cleanpipe.report("data/clean")                  # cleanpipe report: report.html
 """
 
 from cleanpipe.check import check
@@ -36,6 +37,7 @@ from cleanpipe.models import (
     StripResult,
 )
 from cleanpipe.pipeline import CleanResult, clean, run, strip_file
+from cleanpipe.review import report
 from cleanpipe.stages.dedup import find_duplicates
 from cleanpipe.stages.strip import strip_boilerplate
 from cleanpipe.stream import (
@@ -76,6 +78,7 @@ __all__ = [
     "find_duplicates",
     "iter_clean",
     "load_config",
+    "report",
     "run",
     "strip_boilerplate",
     "strip_file",

@@ -48,13 +48,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="cleanpipe", description="Clean and deduplicate scraped news articles.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument(
-        "--log-level",
-        default="WARNING",
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="logging level",
-    )
+    _add_global_options(parser, default=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -124,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="reuse the last incremental run's work in OUT: unchanged files are not read "
         "again, new copies join their records; the output is a full run's",
     )
+    p_run.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the run keeps its per-partition artifacts (default: OUT/.cleanpipe/work)",
+    )
     p_run.set_defaults(handler=_cmd_run)
 
     p_strip = commands.add_parser(
@@ -159,11 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_check.add_argument("--config", type=Path, default=None, metavar="FILE")
     p_check.add_argument(
-        "--format",
-        dest="findings_format",  # not the run's output format (Config.format)
-        choices=["text", "json", "github"],
-        default="text",
+        "--findings-format",
+        choices=FINDINGS_FORMATS,
+        default=None,
         help="text lines, a JSON array, or GitHub Actions annotations (default: text)",
+    )
+    # --format is the output format of `run` (Config.format) everywhere else; on
+    # check it was the findings format until 0.1, and keeps working for a release.
+    p_check.add_argument(
+        "--format",
+        dest="deprecated_format",
+        choices=FINDINGS_FORMATS,
+        default=None,
+        help="deprecated spelling of --findings-format",
     )
     p_check.add_argument(
         "--languages", default=None, metavar="CODES", help="allowed languages, e.g. en,vi"
@@ -182,6 +191,28 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--quiet", action="store_true", help="no summary line on stderr")
     p_check.set_defaults(handler=_cmd_check)
 
+    p_report = commands.add_parser(
+        "report",
+        help="render OUT's files into a self-contained OUT/report.html",
+        description="Read articles.jsonl, rejects.jsonl and report.json in OUT (streaming) and "
+        "write OUT/report.html: counts, boilerplate by rule, word counts, duplicate "
+        "clusters with diffs, rejects, languages and dates. The page loads nothing from "
+        "elsewhere.",
+    )
+    p_report.add_argument("out", type=Path, metavar="OUT", help="the output folder of `run`")
+    p_report.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        metavar="RAW",
+        help="the dump folder of the run: re-read the merged copies to diff them against "
+        "the kept text",
+    )
+    p_report.add_argument(
+        "--config", type=Path, default=None, metavar="FILE", help="strip settings for --raw"
+    )
+    p_report.set_defaults(handler=_cmd_report)
+
     p_config = commands.add_parser(
         "config",
         help="print the effective configuration as TOML",
@@ -198,7 +229,33 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the JSON Schema of an articles.jsonl record.",
     )
     p_schema.set_defaults(handler=_cmd_schema)
+    for subcommand in commands.choices.values():
+        # The same options after the subcommand, too (`cleanpipe run RAW OUT --debug`).
+        _add_global_options(subcommand, default=False)
     return parser
+
+
+FINDINGS_FORMATS = ("text", "json", "github")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default: bool) -> None:
+    """Add ``--debug`` and ``--log-level`` to the main parser or (``default=False``) a subcommand.
+
+    A subcommand's copies default to SUPPRESS, so that they leave a value given
+    before the subcommand alone when they are not given after it.
+    """
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if default else argparse.SUPPRESS,
+        help="show tracebacks on errors",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING" if default else argparse.SUPPRESS,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging level",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -261,6 +318,8 @@ def _config(args: argparse.Namespace) -> Config:
         updates["incremental"] = args.incremental
     if getattr(args, "format", None) is not None:
         updates["format"] = args.format
+    if getattr(args, "work_dir", None) is not None:
+        updates["work_dir"] = str(args.work_dir)
     for flag in ("engine", "scheduler", "components"):
         if getattr(args, flag, None) is not None:
             updates[flag] = getattr(args, flag)
@@ -438,12 +497,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
         merged = config.model_dump()
         merged["check"] = {**merged["check"], **updates}
         config = config_from_mapping(merged, origin="command line")
+    fmt = args.findings_format or args.deprecated_format or "text"
+    if args.deprecated_format is not None:
+        print(
+            "cleanpipe: warning: check --format is deprecated and will be removed in 0.2; "
+            "use --findings-format (--format is the output format of run)",
+            file=sys.stderr,
+        )
     findings = check(args.out, config=config, raw=args.raw)
-    if args.findings_format == "json":
+    if fmt == "json":
         rows = [f.model_dump(mode="json") for f in findings]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
-    for finding in findings if args.findings_format != "json" else ():
-        if args.findings_format == "github":
+    for finding in findings if fmt != "json" else ():
+        if fmt == "github":
             print(_github_annotation(finding))
         else:
             where = (finding.file or str(args.out)) + (f":{finding.line}" if finding.line else "")
@@ -474,6 +540,14 @@ def _github_annotation(finding: CheckFinding) -> str:
     if finding.record_id:
         message = f"record {finding.record_id}: {message}"
     return f"::error {','.join(props)}::{escape(message, prop=False)}"
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from cleanpipe.review import report
+
+    path = report(args.out, raw=args.raw, config=_config(args))
+    print(f"cleanpipe: wrote {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _cmd_config(args: argparse.Namespace) -> int:

@@ -81,7 +81,7 @@ def test_findings_exit_1_one_line_each(
 
 
 def test_json_format(short_corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--format", "json", "--quiet", str(short_corpus)]) == 1
+    assert main(["check", "--findings-format", "json", "--quiet", str(short_corpus)]) == 1
     captured = capsys.readouterr()
     rows = json.loads(captured.out)
     assert [row["code"] for row in rows] == ["too-short"]
@@ -92,12 +92,12 @@ def test_json_format(short_corpus: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_json_format_when_clean(
     corpus: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["check", "--format", "json", "--quiet", str(corpus[1])]) == 0
+    assert main(["check", "--findings-format", "json", "--quiet", str(corpus[1])]) == 0
     assert json.loads(capsys.readouterr().out) == []
 
 
 def test_github_format(short_corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--format", "github", "--quiet", str(short_corpus)]) == 1
+    assert main(["check", "--findings-format", "github", "--quiet", str(short_corpus)]) == 1
     (line,) = capsys.readouterr().out.splitlines()
     assert line.startswith(f"::error file={short_corpus}/articles.jsonl,line=")
     assert ",title=cleanpipe too-short::record " in line
@@ -173,8 +173,8 @@ def test_stale_output_exits_1(
         ),
         pytest.param(
             ["check", "--ignore", "bogus", "{out}"],
-            "cleanpipe: error: check.ignore: unknown finding code(s) bogus; the codes are "
-            "missing-file, invalid-json,",
+            "cleanpipe: error: command line: check.ignore: unknown finding code(s) bogus; "
+            "the valid ones are missing-file, invalid-json,",
             id="unknown-code",
         ),
         pytest.param(
@@ -206,17 +206,38 @@ def test_usage_and_io_errors_exit_2(
     assert captured.err.count("\n") == 1
 
 
-def test_bad_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("flag", ["--findings-format", "--format"])
+def test_bad_format_is_a_usage_error(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["check", "--format", "xml", "out"])
+        main(["check", flag, "xml", "out"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'xml'" in capsys.readouterr().err
+
+
+def test_the_old_format_flag_still_works_with_a_warning(
+    short_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--format", "json", "--quiet", str(short_corpus)]) == 1
+    captured = capsys.readouterr()
+    assert [row["code"] for row in json.loads(captured.out)] == ["too-short"]
+    assert captured.err == (
+        "cleanpipe: warning: check --format is deprecated and will be removed in 0.2; "
+        "use --findings-format (--format is the output format of run)\n"
+    )
+
+
+def test_findings_format_wins_over_the_old_flag(
+    short_corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["check", "--format", "json", "--findings-format", "github", "--quiet"]
+    assert main([*argv, str(short_corpus)]) == 1
+    assert capsys.readouterr().out.startswith("::error file=")
 
 
 def test_help_lists_check(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     help_text = capsys.readouterr().out
-    for flag in ("--raw", "--format", "--min-words", "--max-reject-rate", "--languages",
+    for flag in ("--raw", "--findings-format", "--min-words", "--max-reject-rate", "--languages",
                  "--require-date", "--max-mojibake-badness", "--ignore", "--config"):  # fmt: skip
         assert flag in help_text
