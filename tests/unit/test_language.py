@@ -1,0 +1,106 @@
+"""The numpy walk of py3langid's model gives py3langid's own answers and scores."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import py3langid
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from cleanpipe.stages import language
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
+
+# Letters of several scripts, combining marks, emoji, digits, white space and
+# the characters py3langid's preparation touches (case, NFC, surrogates).
+_PIECES = st.sampled_from(
+    [
+        "the ",
+        "and ",
+        "của ",
+        "người ",
+        "привет ",
+        "中文",
+        "日本語の",
+        "한국어 ",
+        "ελληνικά ",
+        "עברית ",
+        "العربية ",
+        "हिन्दी ",
+        "e\u0301",
+        "ÉTÉ",
+        "\u2705",
+        "\ud800",
+        "\x85",
+        "\n",
+        "  ",
+        "2023",
+        ".",
+    ]
+)
+_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.lists(st.one_of(st.text(max_size=6), _PIECES), max_size=40).map("".join),
+)
+
+
+def _same(text: str) -> None:
+    code, score = language.classify(text)
+    expected_code, expected_score = py3langid.classify(text)
+    assert (code, score) == (expected_code, expected_score)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+@example("")
+@example("a")
+@example("abcde")
+@example("abcdef")
+@example("abcdefg")
+@example("OK")
+@example("ALL CAPS HEADLINE ABOUT RICE EXPORTS")
+def test_classify_equals_py3langid(text: str) -> None:
+    _same(text)
+
+
+def test_scores_are_bit_identical_on_generated_articles() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_corpus import generate
+
+    for doc in generate(40, seed=3):
+        sample = doc.text[:1000]
+        prepared = py3langid.langid._get_identifier()._decide(sample)
+        assert np.array_equal(language.scores(sample), prepared)
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="the shared seed is not here")
+def test_classify_equals_py3langid_on_the_seed() -> None:
+    for path in sorted((SHARED / "seeds").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for start in range(0, min(len(text), 6000), 700):
+            _same(text[start : start + 1000])
+
+
+@pytest.mark.skipif(
+    not (SHARED / "benchmarks/wcxb-dev/truth.json").is_file(), reason="WCXB-dev is not here"
+)
+def test_classify_equals_py3langid_on_wcxb_texts() -> None:
+    truth = json.loads((SHARED / "benchmarks/wcxb-dev/truth.json").read_text(encoding="utf-8"))
+    for name in sorted(truth)[:60]:
+        _same((truth[name]["text"] or "")[:1000])
+
+
+def test_the_automaton_is_shallow() -> None:
+    # The vectorised walk is exact because no trie node is deeper than this.
+    assert 1 <= language._model().depth <= 8
+
+
+def test_encode_prepares_as_py3langid() -> None:
+    for text in ("ÉTÉ", "e\u0301", "Mixed Case", "\ud800x"):
+        assert language.encode(text) == py3langid.langid.LanguageIdentifier._encode(text)
