@@ -1,15 +1,24 @@
-"""Score cleanpipe's HTML path against trafilatura alone on the ScrapingHub benchmark.
+"""Score cleanpipe's HTML path against trafilatura alone on both extraction dev sets.
 
 Usage (from the repository root)::
 
-    .venv/bin/python benchmarks/extraction.py            # the table
-    .venv/bin/python benchmarks/extraction.py --worst 15 # and cleanpipe's worst pages
+    .venv/bin/python benchmarks/extraction.py             # both tables
+    .venv/bin/python benchmarks/extraction.py --ablation  # and each rule / step switched off
+    .venv/bin/python benchmarks/extraction.py --set wcxb --worst 15 --limit 100
 
-The data (181 pages with ground truth) is read from
-``../shared/benchmarks/article-extraction`` beside the repository, never copied
-into it. Every extractor runs over every page in the same process, and the
-metric is the benchmark's own (see ``_scoring.py``). pages/s counts only the
-extraction call, on pages already decompressed and decoded.
+Two sets, judged together (a rule earns its place only if it hurts neither):
+ScrapingHub's article-extraction benchmark (181 pages, ``ground-truth.json``)
+and the article pages of WCXB's development split (709 pages of other sites,
+``truth.json``; CC-BY-4.0, Murrough Foley), both read from
+``../shared/benchmarks`` beside the repository, never copied into it. Every
+extractor runs over every page in the same process, scored with the
+ScrapingHub metric (see ``_scoring.py``). pages/s counts only the extraction
+call, on pages already decompressed and decoded.
+
+The ablation switches off, one at a time, each step of the HTML path
+(``cleanpipe.stages.html.HTML_STEPS``) and each strip rule
+(``cleanpipe.stages.strip.RULE_NAMES``), and prints F1/P/R on both sets with
+the change against everything on.
 """
 
 from __future__ import annotations
@@ -19,28 +28,25 @@ import gzip
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
+from trafilatura.utils import decode_file
 
 # The repository's own sources first, so the benchmark scores the working tree.
 sys.path[:0] = [
     str(Path(__file__).resolve().parent),
     str(Path(__file__).resolve().parent.parent / "src"),
 ]
-from _scoring import PageScore, score_page, summarize  # noqa: E402
+from _scoring import PageScore, Summary, score_page, summarize  # noqa: E402
 from cleanpipe.config import ExtractConfig, StripConfig  # noqa: E402
-from cleanpipe.stages.html import extract_html  # noqa: E402
-
-try:  # the strip stage joins the HTML path once it exists
-    from cleanpipe.stages.strip import strip_boilerplate
-except ImportError:  # pragma: no cover - before the pipeline lands
-    strip_boilerplate = None
+from cleanpipe.stages.html import HTML_STEPS, extract_html  # noqa: E402
+from cleanpipe.stages.strip import RULE_NAMES, strip_boilerplate  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "benchmarks" / "article-extraction"
+SHARED = REPO.parent / "shared" / "benchmarks"
 
 Extractor = Callable[[str, str], str]
 
@@ -53,7 +59,7 @@ class Page:
     truth: str
 
 
-def load_pages(folder: Path, limit: int | None = None) -> list[Page]:
+def load_scrapinghub(folder: Path, limit: int | None = None) -> list[Page]:
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id in sorted(truth)[:limit]:
@@ -63,16 +69,57 @@ def load_pages(folder: Path, limit: int | None = None) -> list[Page]:
     return pages
 
 
+def load_wcxb(folder: Path, limit: int | None = None) -> list[Page]:
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for name in sorted(truth)[:limit]:
+        raw = gzip.decompress((folder / "html" / name).read_bytes())
+        entry = truth[name]
+        pages.append(Page(name.split(".")[0], entry["url"] or "", decode_file(raw), entry["text"]))
+    return pages
+
+
+@dataclass(frozen=True)
+class DevSet:
+    title: str
+    folder: Path
+    marker: str  # the file that says the data is there
+    load: Callable[[Path, int | None], list[Page]]
+
+
+SETS = {
+    "scrapinghub": DevSet(
+        "ScrapingHub article-extraction benchmark",
+        SHARED / "article-extraction",
+        "ground-truth.json",
+        load_scrapinghub,
+    ),
+    "wcxb": DevSet(
+        "WCXB dev split, article pages (CC-BY-4.0, M. Foley)",
+        SHARED / "wcxb-dev",
+        "truth.json",
+        load_wcxb,
+    ),
+}
+
 _EXTRACT = ExtractConfig()
-_STRIP = StripConfig()
 
 
-def run_cleanpipe(html: str, url: str) -> str:
-    result = extract_html(html, url=url, config=_EXTRACT)
-    paragraphs = result.paragraphs
-    if strip_boilerplate is not None:
-        paragraphs = strip_boilerplate(paragraphs, title=result.title, config=_STRIP).paragraphs
-    return "\n\n".join(paragraphs)
+def run_cleanpipe(
+    html: str,
+    url: str,
+    *,
+    steps_off: Collection[str] = (),
+    rules_off: tuple[str, ...] = (),
+) -> str:
+    """The HTML path as the pipeline runs it: extract, then strip."""
+    result = extract_html(html, url=url, config=_EXTRACT, disabled_steps=steps_off)
+    return _strip(result.paragraphs, result.title, rules_off)
+
+
+def _strip(paragraphs: tuple[str, ...], title: str | None, rules_off: tuple[str, ...]) -> str:
+    config = StripConfig(disabled_rules=rules_off)
+    return "\n\n".join(strip_boilerplate(paragraphs, title=title, config=config).paragraphs)
 
 
 def run_trafilatura_default(html: str, url: str) -> str:
@@ -100,35 +147,12 @@ def run(extractor: Extractor, pages: list[Page]) -> tuple[list[str], float]:
     return outputs, elapsed
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--limit", type=int, help="score only the first N pages (by id)")
-    parser.add_argument("--only", choices=sorted(EXTRACTORS), action="append")
-    parser.add_argument("--worst", type=int, default=0, help="list cleanpipe's N worst pages")
-    parser.add_argument("--dump", type=Path, help="write each page's predictions here")
-    args = parser.parse_args(argv)
+def score(pages: list[Page], outputs: list[str]) -> list[PageScore]:
+    return [score_page(p.truth, out) for p, out in zip(pages, outputs, strict=True)]
 
-    if not (args.data / "ground-truth.json").is_file():
-        print(f"{args.data}: benchmark data not found (expected ../shared beside the repo)")
-        return 2
-    pages = load_pages(args.data, args.limit)
-    names = args.only or list(EXTRACTORS)
-    rows = []
-    per_page: dict[str, list[PageScore]] = {}
-    for name in names:
-        outputs, elapsed = run(EXTRACTORS[name], pages)
-        scores = [score_page(p.truth, out) for p, out in zip(pages, outputs, strict=True)]
-        per_page[name] = scores
-        summary = summarize(scores)
-        rows.append((name, summary, len(pages) / elapsed))
-        if args.dump:
-            folder = args.dump / name.split()[0] / ("" if name == "cleanpipe" else name.split()[1])
-            folder.mkdir(parents=True, exist_ok=True)
-            for page, out in zip(pages, outputs, strict=True):
-                (folder / f"{page.id}.txt").write_text(out, encoding="utf-8")
 
-    print(f"ScrapingHub article-extraction benchmark, {len(pages)} pages")
+def print_table(title: str, count: int, rows: list[tuple[str, Summary, float]]) -> None:
+    print(f"{title}, {count} pages")
     print()
     print("| extractor | F1 | precision | recall | accuracy | pages/s |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -137,15 +161,89 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {s.f1:.4f} | {s.precision:.4f} | {s.recall:.4f} "
             f"| {s.accuracy:.3f} | {speed:.1f} |"
         )
+    print()
 
-    if args.worst and "cleanpipe" in per_page:
-        print()
-        ranked = sorted(
-            zip(pages, per_page["cleanpipe"], strict=True),
-            key=lambda ps: min(ps[1].precision, ps[1].recall),
-        )
-        for page, s in ranked[: args.worst]:
-            print(f"P={s.precision:.3f} R={s.recall:.3f} {page.id[:12]} {page.url}")
+
+def ablate(pages_by_set: dict[str, list[Page]]) -> None:
+    """Print F1/P/R per set with each HTML step, then each strip rule, switched off."""
+    variants: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [("everything on", (), ())]
+    variants += [(f"html step `{s}` off", (s,), ()) for s in HTML_STEPS]
+    variants += [(f"strip rule `{r}` off", (), (r,)) for r in RULE_NAMES if r != "repeated_line"]
+    variants.append(("strip stage off", (), tuple(RULE_NAMES)))
+    results: dict[str, dict[str, Summary]] = {name: {} for name, _, _ in variants}
+    for set_name, pages in pages_by_set.items():
+        # Extract once per set of HTML steps; the strip variants reuse "everything on".
+        extracted: dict[tuple[str, ...], list[tuple[tuple[str, ...], str | None]]] = {}
+        for name, steps_off, rules_off in variants:
+            if steps_off not in extracted:
+                extracted[steps_off] = [_paragraphs(page, steps_off) for page in pages]
+            outputs = [_strip(p, t, rules_off) for p, t in extracted[steps_off]]
+            results[name][set_name] = summarize(score(pages, outputs))
+    sets = list(pages_by_set)
+    print("Ablation: cleanpipe with one thing switched off (Δ F1 against everything on)")
+    print()
+    head = " | ".join(f"{SETS[s].title.split()[0]} F1 | P | R | ΔF1" for s in sets)
+    print(f"| switched off | {head} |")
+    print("|---|" + "---:|---:|---:|---:|" * len(sets))
+    base = results["everything on"]
+    for name, _, _ in variants:
+        cells = []
+        for s in sets:
+            r = results[name][s]
+            delta = 100 * (r.f1 - base[s].f1)
+            cells.append(f"{r.f1:.4f} | {r.precision:.4f} | {r.recall:.4f} | {delta:+.2f}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print()
+
+
+def _paragraphs(page: Page, steps_off: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    result = extract_html(page.html, url=page.url, config=_EXTRACT, disabled_steps=steps_off)
+    return result.paragraphs, result.title
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), action="append", dest="sets")
+    parser.add_argument("--limit", type=int, help="score only the first N pages (by id) of a set")
+    parser.add_argument("--only", choices=sorted(EXTRACTORS), action="append")
+    parser.add_argument("--ablation", action="store_true", help="switch each rule/step off")
+    parser.add_argument("--worst", type=int, default=0, help="list cleanpipe's N worst pages")
+    parser.add_argument("--dump", type=Path, help="write each page's predictions here")
+    args = parser.parse_args(argv)
+
+    pages_by_set: dict[str, list[Page]] = {}
+    for set_name in args.sets or list(SETS):
+        dev = SETS[set_name]
+        if not (dev.folder / dev.marker).is_file():
+            print(f"{dev.folder}: benchmark data not found (expected ../shared beside the repo)")
+            return 2
+        pages_by_set[set_name] = dev.load(dev.folder, args.limit)
+
+    names = args.only or list(EXTRACTORS)
+    for set_name, pages in pages_by_set.items():
+        rows = []
+        per_page: dict[str, list[PageScore]] = {}
+        for name in names:
+            outputs, elapsed = run(EXTRACTORS[name], pages)
+            per_page[name] = score(pages, outputs)
+            rows.append((name, summarize(per_page[name]), len(pages) / elapsed))
+            if args.dump:
+                folder = args.dump / set_name / name.split()[-1].strip("()")
+                folder.mkdir(parents=True, exist_ok=True)
+                for page, out in zip(pages, outputs, strict=True):
+                    (folder / f"{page.id}.txt").write_text(out, encoding="utf-8")
+        print_table(SETS[set_name].title, len(pages), rows)
+        if args.worst and "cleanpipe" in per_page:
+            ranked = sorted(
+                zip(pages, per_page["cleanpipe"], strict=True),
+                key=lambda ps: min(ps[1].precision, ps[1].recall),
+            )
+            for page, s in ranked[: args.worst]:
+                print(f"P={s.precision:.3f} R={s.recall:.3f} {page.id[:12]} {page.url}")
+            print()
+
+    if args.ablation:
+        ablate(pages_by_set)
     return 0
 
 

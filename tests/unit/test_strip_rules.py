@@ -2,6 +2,7 @@
 
 import pytest
 
+import cleanpipe
 from cleanpipe.config import StripConfig
 from cleanpipe.stages.strip import RULE_NAMES, strip_boilerplate
 
@@ -180,3 +181,40 @@ def test_every_rule_can_be_switched_off(rule: str) -> None:
     paragraphs = [*BODY, *(p for r, p in REMOVED if r == rule)]
     result = strip_boilerplate(paragraphs, config=config)
     assert rule not in {r.rule for r in result.removed}
+
+
+TEASERS_ONLY = [
+    "Flood waters recede in the north as farmers return to their fields",
+    "Farmers in the northern provinces went back to their fields on Tuesday, a week after "
+    "the river burst its banks and covered the rice paddies.",
+    "Council approves new school budget",
+    "The provincial council approved the budget after a long debate among its members, "
+    "officials said on Monday.",
+]
+
+
+@pytest.mark.parametrize("title", ["See more", "Related articles", "Xem thêm", "Read more:"])
+def test_a_title_that_is_a_teaser_header_means_the_body_is_the_teaser_block(title: str) -> None:
+    result = strip_boilerplate(TEASERS_ONLY, title=title)
+    assert result.paragraphs == ()
+    assert [r.rule for r in result.removed] == ["teaser_block"]
+    assert result.removed[0].text == "\n\n".join(TEASERS_ONLY)
+
+
+def test_an_article_title_mentioning_more_keeps_its_body() -> None:
+    result = strip_boilerplate(BODY, title="See more of Hue: the city opens its citadel at night")
+    assert list(result.paragraphs) == BODY
+
+
+def test_a_text_of_nothing_but_a_teaser_block_is_rejected_as_no_content() -> None:
+    text = "See more\n\n" + "\n\n".join(TEASERS_ONLY) + "\n"
+    result = cleanpipe.clean([text, "\n\n".join(BODY)])
+    assert [r.reason for r in result.rejections] == ["no-content"]
+    assert [r.line for r in result.rejections] == [1]
+    assert [a.text for a in result.articles] == ["\n\n".join(BODY)]
+
+
+def test_the_teaser_title_rule_can_be_switched_off() -> None:
+    config = StripConfig(disabled_rules=("teaser_block",))
+    result = strip_boilerplate(TEASERS_ONLY, title="See more", config=config)
+    assert list(result.paragraphs) == TEASERS_ONLY

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import trafilatura
@@ -38,7 +39,7 @@ from trafilatura.utils import load_html
 
 from cleanpipe.config import ExtractConfig
 
-__all__ = ["HtmlExtract", "extract_html"]
+__all__ = ["HTML_STEPS", "HtmlExtract", "extract_html"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +57,32 @@ class HtmlExtract(BaseModel):
     sitename: str | None = None
 
 
-def extract_html(html: str, *, url: str | None = None, config: ExtractConfig) -> HtmlExtract:
+# The steps of the HTML path that can be switched off one at a time (the
+# extraction benchmark's ablation): what each costs and buys, measured.
+HTML_STEPS: tuple[str, ...] = (
+    "join_split_bodies",
+    "mark_links",
+    "fast_mode",
+    "favor_recall",
+    "drop_headline",
+    "drop_trailing",
+)
+
+
+def extract_html(
+    html: str,
+    *,
+    url: str | None = None,
+    config: ExtractConfig,
+    disabled_steps: Collection[str] = (),
+) -> HtmlExtract:
     """Extract the article body and metadata from one HTML page.
 
     Args:
         html: The page's markup, already decoded.
         url: Where the page came from, if known; used for metadata only, never fetched.
         config: The extract stage's options.
+        disabled_steps: Names from ``HTML_STEPS`` to skip (for measuring them).
 
     Returns:
         The title, body paragraphs (headline excluded) and metadata; no
@@ -85,17 +105,19 @@ def extract_html(html: str, *, url: str | None = None, config: ExtractConfig) ->
     # Metadata first: the extraction below consumes a copy of the tree, but link
     # marking changes the text of this one.
     meta = _metadata(tree, url)
-    _join_split_bodies(tree)
-    _mark_links(tree)
+    if "join_split_bodies" not in disabled_steps:
+        _join_split_bodies(tree)
+    if "mark_links" not in disabled_steps:
+        _mark_links(tree)
     document = trafilatura.bare_extraction(
         tree,
         url=url,
         # fast: skip trafilatura's comparison with readability/jusText, which costs
         # half the time and, once the chrome rules below run, no longer pays.
-        fast=True,
+        fast="fast_mode" not in disabled_steps,
         # recall: keep what trafilatura is unsure about; the rules below drop the
         # chrome by structure, with more to go on than trafilatura's thresholds.
-        favor_recall=True,
+        favor_recall="favor_recall" not in disabled_steps,
         include_comments=False,
         include_tables=config.include_tables,
     )
@@ -103,7 +125,12 @@ def extract_html(html: str, *, url: str | None = None, config: ExtractConfig) ->
         return meta
     blocks = _blocks(document.body)
     if config.favor_precision:
-        blocks = _drop_chrome(blocks, meta.title or "")
+        blocks = _drop_chrome(
+            blocks,
+            meta.title or "",
+            headline="drop_headline" not in disabled_steps,
+            trailing="drop_trailing" not in disabled_steps,
+        )
     paragraphs = tuple(b.text for b in blocks if b.kind != "graphic")
     return meta.model_copy(update={"paragraphs": paragraphs})
 
@@ -378,7 +405,9 @@ def _link_lists(blocks: list[_Block]) -> set[int]:
     return {i for i in links if chars[i] and links[i] / chars[i] >= _MAX_LIST_LINK_SHARE}
 
 
-def _drop_chrome(blocks: list[_Block], title: str) -> list[_Block]:
+def _drop_chrome(
+    blocks: list[_Block], title: str, *, headline: bool = True, trailing: bool = True
+) -> list[_Block]:
     """Drop the headline and deck before the body, and link lists and headings after it."""
     link_lists = _link_lists(blocks)
 
@@ -393,15 +422,23 @@ def _drop_chrome(blocks: list[_Block], title: str) -> list[_Block]:
     # headings between it and the text are its deck. Headings before the first
     # paragraph with no headline above them are kept: they may be the content
     # (a list of deals, each a heading).
-    headline = next((i for i in range(first) if title and _same_text(blocks[i].text, title)), None)
+    headline_at = next(
+        (i for i in range(first) if title and _same_text(blocks[i].text, title)), None
+    )
     kept = []
     for index, block in enumerate(blocks):
         if block.kind == "graphic":
             continue
-        if index < first and (index == headline or block.kind == "head"):
+        if headline and index < first and (index == headline_at or block.kind == "head"):
             continue
-        if index > last and (
-            block.kind == "head" or block.link_density >= _MAX_LINK_DENSITY or in_link_list(block)
+        if (
+            trailing
+            and index > last
+            and (
+                block.kind == "head"
+                or block.link_density >= _MAX_LINK_DENSITY
+                or in_link_list(block)
+            )
         ):
             continue  # "More stories" headings and lists of links after the article
         kept.append(block)

@@ -67,8 +67,34 @@ _CAPTION_CREDIT = re.compile(
     rf"|[a-z]\.(?-i:{_AGENCY_ALT}|Getty Images|AP Photo)\s*$",
     re.I,
 )
+# The same three patterns, each tried only where it can start (the hot path: a
+# search over every paragraph of every document). The credit in parentheses
+# holds no other parenthesis, so it starts at the last "("; the glued agency
+# holds no full stop, so it starts one letter before the last ".".
+_CAPTION_PAREN = re.compile(rf"\((?:{_CREDIT_WORDS})\s*(?::[^()]{{0,80}})?\)\s*$", re.I)
+_CAPTION_LABEL = re.compile(rf"(?:{_CREDIT_WORDS})\s*:\s*[^.!?]{{1,80}}$", re.I)
+_CAPTION_GLUED = re.compile(rf"[a-z]\.(?-i:{_AGENCY_ALT}|Getty Images|AP Photo)\s*$", re.I)
+
+
+def _has_caption_credit(paragraph: str) -> bool:
+    """Whether ``_CAPTION_CREDIT`` finds a photo credit in ``paragraph`` (the fast way)."""
+    paren = paragraph.rfind("(")
+    if paren >= 0 and _CAPTION_PAREN.match(paragraph, paren):
+        return True
+    if ":" in paragraph and _CAPTION_LABEL.match(paragraph):
+        return True
+    stop = paragraph.rfind(".")
+    return stop > 0 and _CAPTION_GLUED.match(paragraph, stop - 1) is not None
+
+
 # Image alt text glued to its caption: "Headline ảnh 1Caption" (Vietnamese "ảnh" = image).
 _ALT_TEXT_GLUE = re.compile(r"\sảnh\s?\d+(?=\S)")
+
+
+def _has_alt_text_glue(paragraph: str) -> bool:
+    return "ảnh" in paragraph and _ALT_TEXT_GLUE.search(paragraph) is not None
+
+
 _TEASER_WORDS = (
     r"see more|read more|see also|related|more"
     r"|related (?:articles?|news|stories|posts?|content|coverage|links)"
@@ -110,14 +136,49 @@ class _Doc:
     removed: list[Removal] = field(default_factory=list)
     dateline: str | None = None
     source: str | None = None
+    # Word counts by paragraph: every rule looks at the length first, and a
+    # paragraph is split once rather than once per rule.
+    _words: dict[str, int] = field(default_factory=dict)
 
     def drop(self, index: int, rule: str) -> None:
         self.removed.append(Removal(rule=rule, text=self.paragraphs.pop(index)))
 
+    def words(self, paragraph: str) -> int:
+        count = self._words.get(paragraph)
+        if count is None:
+            count = self._words[paragraph] = _count_words(paragraph)
+        return count
+
+
+def _count_words(paragraph: str) -> int:
+    """``len(paragraph.split())`` for a stripped paragraph, without building the list.
+
+    A printable string has no white space but the ASCII space, so where no two
+    spaces touch, the words are one more than the spaces.
+    """
+    if paragraph and paragraph.isprintable() and "  " not in paragraph:
+        return paragraph.count(" ") + 1
+    return len(paragraph.split())
+
+
+def _contains(text: str, word: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` (``word``, case-insensitive) occurs in ``text``.
+
+    ``str.lower`` is exact for ASCII text and ten times faster than the search.
+    """
+    if text.isascii():
+        return word in text.lower()
+    return pattern.search(text) is not None
+
 
 def _key(text: str) -> str:
     """Compare paragraphs by their words: case, spacing and final punctuation aside."""
-    return _SPACES.sub(" ", text).strip().rstrip(".").casefold()
+    # str.split and the regex ``\s`` agree on what is white space; a printable
+    # text without two spaces in a row is already spaced once (see _count_words).
+    text = text.strip()
+    if not (text.isprintable() and "  " not in text):
+        text = " ".join(text.split())
+    return text.rstrip(".").casefold()
 
 
 # A teaser block runs from its header to the end of the text, unless the article
@@ -136,13 +197,22 @@ def _is_sentence(paragraph: str) -> bool:
     return (
         len(paragraph.split()) >= _MIN_SENTENCE_WORDS
         and _SENTENCE_END.search(paragraph) is not None
-        and not _CAPTION_CREDIT.search(paragraph)
-        and not _ALT_TEXT_GLUE.search(paragraph)
+        and not _has_caption_credit(paragraph)
+        and not _has_alt_text_glue(paragraph)
     )
 
 
 def _rule_teaser_block(doc: _Doc) -> None:
-    """Cut a "See more" / "Related" block: its header and the headlines under it."""
+    """Cut a "See more" / "Related" block: its header and the headlines under it.
+
+    A title that is itself a teaser header ("See more" on the first line of a
+    text, then a blank line) means the whole body is the block: there is no
+    article, and the document ends with no paragraphs.
+    """
+    if doc.title and doc.paragraphs and _TEASER_HEADER.match(doc.title.strip()):
+        doc.removed.append(Removal(rule="teaser_block", text="\n\n".join(doc.paragraphs)))
+        doc.paragraphs.clear()
+        return
     index = _MAX_TEASER_HEADER_POSITION
     while index < len(doc.paragraphs):
         if not _TEASER_HEADER.match(doc.paragraphs[index].strip()):
@@ -177,7 +247,7 @@ def _drop_matching(
     """Drop every short paragraph that ``test`` accepts."""
     for index in range(len(doc.paragraphs) - 1, -1, -1):
         paragraph = doc.paragraphs[index].strip()
-        if len(paragraph.split()) <= max_words and test(paragraph):
+        if doc.words(paragraph) <= max_words and test(paragraph):
             doc.drop(index, rule)
 
 
@@ -186,10 +256,20 @@ _SHARE = re.compile(
     r"|print this (?:article|page)|order reprints?|reprints?(?: & permissions| and permissions)?"
     r"|text size|comments?|\d+ comments?|post (?:a )?comment(?: \(\+\))?|leave a (?:comment|reply)"
     r"|tell us what you think\W*|explore further|click to tweet|like this story\? share it.*"
-    r"|this article has been sent to|tempo de leitura: \d+ minutos?|\d+ min(?:ute)? read)\W*$"
-    r"|click to tweet$",
+    r"|this article has been sent to|tempo de leitura: \d+ minutos?|\d+ min(?:ute)? read)\W*$",
     re.I,
 )
+_SHARE_END = re.compile(r"click to tweet$", re.I)  # glued to the quote it tweets
+_SHARE_END_CHARS = len("click to tweet")
+
+
+def _is_share(paragraph: str) -> bool:
+    return _SHARE.match(paragraph) is not None or (
+        len(paragraph) >= _SHARE_END_CHARS
+        and _SHARE_END.match(paragraph, len(paragraph) - _SHARE_END_CHARS) is not None
+    )
+
+
 _ADVERTISEMENT = re.compile(
     r"^(?:advertisement|advertising|ad|sponsored(?: content)?|anzeige|werbung|publicité|publicidade"
     r"|publicidad|pubblicità|quảng cáo|реклама|story continues below(?: this)? advertisement"
@@ -209,11 +289,24 @@ _NEWSLETTER = re.compile(
     r"|\b(?:our|the free) (?:daily |weekly |email |e-mail )?newsletters?\b",
     re.I,
 )
+# Only the last alternative of ``_NEWSLETTER`` can match after the start, and it
+# needs the word: a cheap test before the search.
+_NEWSLETTER_WORD = re.compile("newsletter", re.I)
+
+
+def _is_newsletter(paragraph: str) -> bool:
+    return _NEWSLETTER.match(paragraph) is not None or (
+        _contains(paragraph, "newsletter", _NEWSLETTER_WORD)
+        and _NEWSLETTER.search(paragraph) is not None
+    )
+
+
 _COOKIE = re.compile(
     r"\bcookies?\b.*\b(?:use|accept|consent|policy|settings|agree)|"
     r"\b(?:use|accept|consent to|agree to)\b.*\bcookies?\b",
     re.I,
 )
+_COOKIE_WORD = re.compile("cookie", re.I)  # both alternatives of _COOKIE need it
 _BREADCRUMB = re.compile(r"^[^>»›/|.!?]{1,30}(?:\s[>»›/|]\s[^>»›/|.!?]{1,30}){2,}$")
 _BREADCRUMB_SEPARATOR = re.compile(r"\s[>»›/|]\s")
 _MAX_BREADCRUMB_STEP_WORDS = 4
@@ -288,13 +381,15 @@ _MIN_SHOUTED_WORDS = 8
 
 def _is_shouted_teaser(paragraph: str) -> bool:
     """An all-capitals line of several words without a full stop: a promoted link."""
+    if paragraph.rstrip().endswith((".", "?", "!", ":")) or len(paragraph.split()) < (
+        _MIN_SHOUTED_WORDS
+    ):
+        return False
     letters = [c for c in paragraph if c.isalpha()]
     return (
-        len(paragraph.split()) >= _MIN_SHOUTED_WORDS
-        and bool(letters)
+        bool(letters)
         and all(c.isupper() for c in letters if c.isupper() or c.islower())
         and any(c.isupper() for c in letters)
-        and not paragraph.rstrip().endswith((".", "?", "!", ":"))
     )
 
 
@@ -305,7 +400,7 @@ def _rule_nav(doc: _Doc) -> None:
 
 def _rule_share(doc: _Doc) -> None:
     """Drop share, print, reprint and comment links, and reading-time labels."""
-    _drop_matching(doc, "share", lambda p: _SHARE.search(p) is not None)
+    _drop_matching(doc, "share", _is_share)
 
 
 def _rule_advertisement(doc: _Doc) -> None:
@@ -315,12 +410,17 @@ def _rule_advertisement(doc: _Doc) -> None:
 
 def _rule_newsletter(doc: _Doc) -> None:
     """Drop newsletter and subscription prompts."""
-    _drop_matching(doc, "newsletter", lambda p: _NEWSLETTER.search(p) is not None)
+    _drop_matching(doc, "newsletter", _is_newsletter)
 
 
 def _rule_cookie_notice(doc: _Doc) -> None:
     """Drop a cookie-consent notice."""
-    _drop_matching(doc, "cookie_notice", lambda p: _COOKIE.search(p) is not None, max_words=60)
+    _drop_matching(
+        doc,
+        "cookie_notice",
+        lambda p: _contains(p, "cookie", _COOKIE_WORD) and _COOKIE.search(p) is not None,
+        max_words=60,
+    )
 
 
 def _rule_breadcrumb(doc: _Doc) -> None:
@@ -353,9 +453,9 @@ def _rule_caption(doc: _Doc) -> None:
     """Drop photo captions: a photo credit at the end, or alt text glued to a caption."""
     for index in range(len(doc.paragraphs) - 1, -1, -1):
         paragraph = doc.paragraphs[index].strip()
-        if len(paragraph.split()) > _MAX_CAPTION_WORDS:
+        if doc.words(paragraph) > _MAX_CAPTION_WORDS:
             continue
-        if _CAPTION_CREDIT.search(paragraph) or _ALT_TEXT_GLUE.search(paragraph):
+        if _has_caption_credit(paragraph) or _has_alt_text_glue(paragraph):
             doc.drop(index, "caption")
 
 
@@ -364,15 +464,18 @@ def _rule_title_repeat(doc: _Doc) -> None:
     if not doc.title:
         return
     title = _key(doc.title)
+    # Equal keys have word counts at most one apart (a lone final "." is dropped).
+    words = len(doc.title.split())
     for index in range(len(doc.paragraphs) - 1, -1, -1):
-        if _key(doc.paragraphs[index]) == title:
+        paragraph = doc.paragraphs[index]
+        if abs(doc.words(paragraph) - words) <= 1 and _key(paragraph) == title:
             doc.drop(index, "title_repeat")
 
 
 def _rule_end_mark(doc: _Doc) -> None:
     """Remove the end mark ``./.`` that closes agency copy."""
     for index, paragraph in enumerate(doc.paragraphs):
-        match = _END_MARK.search(paragraph)
+        match = _END_MARK.search(paragraph) if "./." in paragraph else None
         if match is None:
             continue
         kept = paragraph[: match.start()].rstrip()
@@ -388,7 +491,7 @@ def _rule_byline(doc: _Doc) -> None:
     """Drop a byline paragraph: an agency name alone, or "By First Last"."""
     for index in range(len(doc.paragraphs) - 1, -1, -1):
         paragraph = doc.paragraphs[index].strip()
-        if len(paragraph.split()) <= 8 and _BYLINE.match(paragraph):
+        if doc.words(paragraph) <= 8 and _BYLINE.match(paragraph):
             if doc.source is None and paragraph.rstrip(".") in AGENCIES:
                 doc.source = paragraph.rstrip(".")
             doc.drop(index, "byline")
@@ -409,14 +512,18 @@ def _rule_dateline(doc: _Doc) -> None:
 
 def _rule_repeated_lede(doc: _Doc) -> None:
     """Drop a paragraph that repeats an earlier one among the first few (the lede)."""
-    seen: set[str] = set()
+    # Keys are computed only for paragraphs whose word counts are at most one
+    # apart (see ``_rule_title_repeat``): in most texts, none.
+    seen: list[tuple[int, str]] = []
     index = 0
     while index < min(len(doc.paragraphs), 5):
-        key = _key(doc.paragraphs[index])
-        if key in seen:
+        paragraph = doc.paragraphs[index]
+        words = doc.words(paragraph)
+        close = [other for count, other in seen if abs(count - words) <= 1]
+        if close and _key(paragraph) in {_key(other) for other in close}:
             doc.drop(index, "repeated_lede")
             continue
-        seen.add(key)
+        seen.append((words, paragraph))
         index += 1
 
 
