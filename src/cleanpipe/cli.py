@@ -342,25 +342,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     bars: dict[str, Any] = {}
 
-    def progress(phase: str, done: int) -> None:
+    def progress(phase: str, done: int, total: int | None) -> None:
         from tqdm import tqdm
 
         if phase not in bars:
-            for bar in bars.values():  # stages run one after another: the last one is done
-                bar.close()
-            total = _count_files(args.raw) if phase == "files" else None
             label, unit = _STAGES.get(phase, (phase, "doc"))
             # leave=True: each finished stage stays on screen with its rate.
             bars[phase] = tqdm(
-                total=total, desc=f"{label:<18}", unit=f" {unit}", file=sys.stderr, leave=True
+                total=total,
+                desc=f"{label:<18}",
+                unit=unit if unit == "B" else f" {unit}",
+                unit_scale=unit == "B",
+                file=sys.stderr,
+                leave=True,
             )
         bars[phase].update(done)
 
     callback: Progress | None = progress if show else None
-    if config.incremental:  # refuse before a Dask cluster is started for nothing
-        from cleanpipe.incremental import check_engine
-
-        check_engine(config)
     executor = open_executor(config)
     try:
         dashboard = getattr(executor, "dashboard_link", None)
@@ -376,16 +374,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _count_files(root: Path) -> int:
-    return sum(1 for p in root.rglob("*") if p.is_file())
-
-
 # Progress phases of pipeline.run: the label of the bar and its unit.
 _STAGES = {
-    "files": ("read/extract/strip", "file"),
-    "repeated lines": ("repeated lines", "doc"),
+    "prepare": ("read/extract/strip", "B"),
+    "documents": ("documents", "doc"),
     "dedup": ("dedup", "doc"),
-    "merge": ("merge", "doc"),
     "write": ("write", "record"),
 }
 

@@ -150,11 +150,15 @@ class Config(BaseModel):
     # How the records are written: articles.jsonl, articles.jsonl.gz or
     # articles.parquet (the `parquet` extra); the same schema in each.
     format: OutputFormat = "jsonl"
-    # Keep each run's work as state beside the output and reuse it for the files
-    # that did not change (see cleanpipe.incremental); the output is the same.
+    # Keep the work folder (the prepared partitions) after a successful run, so
+    # the next run prepares only partitions whose inputs or settings changed
+    # (see cleanpipe.work); the output is the same as a full run's.
     incremental: bool = False
     # Where a run keeps its per-partition artifacts; default OUT/.cleanpipe/work
     work_dir: str | None = None
+    # Input bytes per partition (the unit of work and of the artifacts on disk):
+    # see cleanpipe.plan.PARTITION_BYTES for the default's reasoning.
+    partition_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     read: ReadConfig = ReadConfig()
     extract: ExtractConfig = ExtractConfig()
     strip: StripConfig = StripConfig()

@@ -231,6 +231,14 @@ class Timings(BaseModel):
         ge=0,
         description="Input files of the last --incremental run no longer in the dump folder",
     )
+    partitions_prepared: int = Field(
+        default=0, ge=0, description="Partitions read, extracted, stripped, normalized and signed"
+    )
+    partitions_reused: int = Field(
+        default=0,
+        ge=0,
+        description="Partitions whose artifacts a resumed or --incremental run found on disk",
+    )
 
 
 class Report(BaseModel):
@@ -253,7 +261,16 @@ class Report(BaseModel):
         description="WARC records that hold no article, by kind (`request`, `metadata`, "
         "`response:image/png`…); not inputs, so not part of inputs = origins + rejects",
     )
-    timings: Timings = Field(default_factory=Timings)
+    outputs: dict[str, str] = Field(
+        default_factory=dict,
+        description="SHA-256 of the records file and of rejects.jsonl, by file name: report.json "
+        "is written last, so a set torn by a crash shows as a mismatch",
+    )
+    timings: Timings = Field(
+        default_factory=Timings,
+        exclude=True,
+        description="How the run went; not written to report.json (it differs between runs)",
+    )
 
 
 FindingCode = Literal[

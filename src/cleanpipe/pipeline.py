@@ -1,32 +1,50 @@
-"""The whole flow in a page: read → extract → strip → normalize → dedup → merge → write.
+"""The whole flow in a page: plan → prepare → corpus steps → merge + write.
 
-Per-document work runs in partitions on an executor (``prepare_partition``, a
-pure function of its inputs); the cross-corpus steps (repeated lines, dedup,
-merge) run on the combined drafts. Every input ends as an origin of exactly
-one record or as a rejection, and ``account`` checks that it did.
+Every engine runs this one flow; an engine (``executors``) only schedules the
+steps of ``cleanpipe.steps`` over the artifacts in the work folder
+(``cleanpipe.work``). No process holds the corpus: the driver holds a few
+integers per document (``cleanpipe.corpus``), workers one partition or one
+block of candidate pairs at a time, and the records reach the output as
+sorted runs merged on the way out.
+
+1. **plan**: partitions of about ``PARTITION_BYTES`` (``cleanpipe.plan``).
+2. **prepare** (map): read → extract → strip → normalize → sign, per
+   partition, into its artifact. A partition whose artifact is already on disk
+   under the same key (a resumed run, ``--incremental``) is not prepared again.
+3. **repeated lines**: count scoped line hashes; **fix** (map) the drafts that
+   hold a repeated line.
+4. **dedup**: exact copies by digest, LSH star candidates band by band,
+   **verify** (map) the candidates on their texts, connected components.
+5. **merge** (map): records of single drafts per partition and of clusters,
+   each task a run sorted by id; **write**: the runs merged by id, streamed
+   into the output files, swapped in crash-safely with the report last.
+
+Every input ends as an origin of exactly one record or as a rejection, and
+the counts are checked before the report is written.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from cleanpipe.config import Config
+from cleanpipe.corpus import DocTable, clusters, repeated_lines
 from cleanpipe.errors import AccountingError, InputError, StrictModeError
 from cleanpipe.executors.base import Executor
-from cleanpipe.executors.dask import DaskExecutor
 from cleanpipe.executors.local import LocalExecutor
-from cleanpipe.formats.output import articles_filename, serialize_articles
+from cleanpipe.formats.output import articles_filename, encode_articles, write_parquet
 from cleanpipe.models import (
     Article,
-    Draft,
     Origin,
     RawDocument,
     Rejection,
@@ -35,44 +53,54 @@ from cleanpipe.models import (
     StripOutcome,
     Timings,
 )
-from cleanpipe.read import InputEntry, decode_input, list_inputs, read_input
-from cleanpipe.stages.dedup import cluster_labels
+from cleanpipe.plan import PARTITION_BYTES, Plan, plan_run
+from cleanpipe.read import InputEntry, decode_input, read_input
+from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.stages.extract import extract
-from cleanpipe.stages.merge import merge_drafts
-from cleanpipe.stages.normalize import normalize_draft
-from cleanpipe.stages.repeated import count_lines, draft_scope, repeated_keys
-from cleanpipe.stages.strip import line_key, strip_boilerplate
-from cleanpipe.write import REJECTS_FILE, OutputSwap, jsonl_bytes
+from cleanpipe.stages.strip import strip_boilerplate
+from cleanpipe.steps import (
+    FixSummary,
+    FixTask,
+    MergeSummary,
+    MergeTask,
+    PrepareTask,
+    VerifyTask,
+    fix_partition,
+    merge_record_runs,
+    merge_records,
+    merge_rejection_runs,
+    prepare_document,
+    prepare_partition,
+    verify_edges,
+)
+from cleanpipe.work import PartSummary, WorkFolder, read_summary
+from cleanpipe.write import (
+    REJECTS_FILE,
+    STATE_DIR,
+    OutputSwap,
+    canonical_json,
+    lock_output,
+    write_atomic,
+)
+
+__all__ = ["CleanResult", "clean", "open_executor", "prepare_document", "run", "strip_file"]
 
 log = logging.getLogger(__name__)
 
-# Files per partition: big enough to amortise a task's overhead, small enough
-# that a progress bar moves and two workers stay busy on a small dump.
-PARTITION_FILES = 64
+Progress = Callable[[str, int, int | None], None]
+"""Called as ``progress(phase, n, total)`` when ``n`` more units of ``phase`` are done.
 
-Progress = Callable[[str, int], None]
-"""Called as ``progress(phase, n)`` when ``n`` more units of ``phase`` are done."""
+Phases: ``prepare`` counts input bytes (``total`` is the dump's size),
+``documents`` the documents prepared, then ``dedup`` and ``write`` documents
+and records."""
 
-
-@dataclass
-class PartitionResult:
-    """What one partition gives back: drafts, rejections and removal counts by rule."""
-
-    drafts: list[Draft] = field(default_factory=list)
-    rejections: list[Rejection] = field(default_factory=list)
-    removed: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    """WARC records that hold no article, by kind (not inputs)."""
-
-
-@dataclass(frozen=True)
-class PartitionTask:
-    """The inputs of one partition: files under a root, or documents in memory."""
-
-    config: Config
-    root: str | None = None
-    entries: tuple[InputEntry, ...] = ()
-    documents: tuple[RawDocument, ...] = ()
+# Candidate pairs per verification task, and drafts per cluster-merge task:
+# enough to amortise a task's start, few enough that the texts a task reads
+# back stay a few tens of MB.
+VERIFY_BLOCK = 8192
+MERGE_BLOCK = 20_000
+TIMINGS_FILE = "timings.json"
+"""``OUT/.cleanpipe/timings.json``: the last run's timings (not committed, not in report.json)."""
 
 
 @dataclass
@@ -84,58 +112,6 @@ class CleanResult:
     report: Report
 
 
-def prepare_document(doc: RawDocument, *, config: Config) -> tuple[Draft | Rejection, Counter[str]]:
-    """Extract, strip and normalize one document (everything before the corpus steps)."""
-    removed: Counter[str] = Counter()
-    drafted = extract(doc, config=config.extract)
-    if isinstance(drafted, Rejection):
-        return drafted, removed
-    stripped = strip_boilerplate(drafted.paragraphs, title=drafted.title, config=config.strip)
-    removed.update(r.rule for r in stripped.removed)
-    if not stripped.paragraphs:
-        return _no_content(doc.origin, "nothing left after removing boilerplate"), removed
-    draft = drafted.model_copy(
-        update={
-            "paragraphs": stripped.paragraphs,
-            "dateline": drafted.dateline or stripped.dateline,
-            "source": drafted.source or stripped.source,
-        }
-    )
-    draft = normalize_draft(draft, config=config.normalize)
-    if not draft.paragraphs:
-        return _no_content(doc.origin, "nothing left after normalization"), removed
-    return draft, removed
-
-
-def prepare_partition(task: PartitionTask) -> PartitionResult:
-    """Read (from files or memory), extract, strip and normalize one partition."""
-    result = PartitionResult()
-    documents: Iterable[RawDocument | Rejection | SkippedRecord]
-    if task.root is not None:
-        root = Path(task.root)
-        documents = (
-            item
-            for entry in task.entries
-            for item in read_input(root, entry, config=task.config.read)
-        )
-    else:
-        documents = task.documents
-    for item in documents:
-        if isinstance(item, Rejection):
-            result.rejections.append(item)
-            continue
-        if isinstance(item, SkippedRecord):
-            result.skipped[item.kind] += 1
-            continue
-        outcome, removed = prepare_document(item, config=task.config)
-        result.removed.update(removed)
-        if isinstance(outcome, Rejection):
-            result.rejections.append(outcome)
-        else:
-            result.drafts.append(outcome)
-    return result
-
-
 def run(
     raw: Path | str,
     out: Path | str,
@@ -144,109 +120,56 @@ def run(
     executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Clean and deduplicate the dump folder ``raw`` into ``out``; return the report.
+    """Clean and deduplicate the dump ``raw`` (a folder or one file) into ``out``.
 
     Writes ``articles.jsonl``, ``rejects.jsonl`` and ``report.json``
-    atomically. Bad inputs become rejections, never errors, unless
-    ``config.strict`` is set.
+    crash-safely. Bad inputs become rejections, never errors, unless
+    ``config.strict`` is set. Rerunning after a crash resumes from the
+    partitions already prepared.
 
     Raises:
-        InputError: ``raw`` is not a readable folder.
+        InputError: ``raw`` is neither a readable folder nor a file.
         StrictModeError: ``config.strict`` is on and an input was rejected.
-        OutputError: ``out`` cannot be written.
+        OutputError: ``out`` (or the work folder) cannot be written.
         AccountingError: an input was lost (a bug: please report it).
     """
     config = config or Config()
     raw, out = Path(raw), Path(out)
-    if not raw.is_dir():
-        msg = f"{raw}: not a folder (cleanpipe run takes a dump folder)"
-        raise InputError(msg, path=str(raw))
-    if config.incremental:
-        from cleanpipe.incremental import check_engine  # it imports this module
-
-        check_engine(config, executor)
     started = time.perf_counter()
-    entries, listing_rejections = list_inputs(raw, config=config.read)
-    tasks = [
-        PartitionTask(config=config, root=str(raw), entries=tuple(entries[i : i + PARTITION_FILES]))
-        for i in range(0, len(entries), PARTITION_FILES)
-    ]
-    if progress:
-        progress("files", 0)
-    owned = executor is None
-    executor = executor or open_executor(config)
-    incremental = None
-    if config.incremental:
-        # Unchanged files come from the state the last run left in OUT.
-        from cleanpipe.incremental import clean_incremental
+    if not raw.exists():
+        msg = f"{raw}: no such folder or file (cleanpipe run takes a dump folder or a dump file)"
+        raise InputError(msg, path=str(raw))
+    with lock_output(out):
+        plan = plan_run(raw, config=config, partition_bytes=_partition_bytes(config))
+        work = WorkFolder(Path(config.work_dir) if config.work_dir else out / STATE_DIR / "work")
+        owned = executor is None
+        executor = executor or open_executor(config)
+        try:
+            corpus = _Corpus(plan, work, config=config, executor=executor, progress=progress)
+            corpus.prepare()
+            corpus.dedup()
+            corpus.merge()
+        finally:
+            if owned:
+                executor.close()
+        report = corpus.write(out)
+        report.timings.total = round(time.perf_counter() - started, 3)
+        _save_timings(out, report.timings)
+        if not config.incremental:
+            work.remove()
+    return report
 
-        try:
-            incremental = clean_incremental(
-                raw,
-                out,
-                entries=entries,
-                extra_rejections=listing_rejections,
-                executor=executor,
-                config=config,
-                started=started,
-                progress=progress,
-            )
-        finally:
-            if owned:
-                executor.close()
-        result = incremental.result
-    elif isinstance(executor, DaskExecutor):
-        # The corpus steps run on the cluster too: the drafts never leave it.
-        from cleanpipe.distributed import clean_on_dask
 
-        try:
-            result = clean_on_dask(
-                tasks,
-                executor=executor,
-                config=config,
-                extra_rejections=listing_rejections,
-                started=started,
-                progress=progress,
-            )
-        finally:
-            if owned:
-                executor.close()
-    else:
-        try:
-            results = []
-            for task, part in zip(tasks, executor.map(prepare_partition, tasks), strict=True):
-                results.append(part)
-                if progress:
-                    progress("files", len(task.entries))
-        finally:
-            if owned:
-                executor.close()
-        result = combine(
-            results,
-            config=config,
-            extra_rejections=listing_rejections,
-            started=started,
-            progress=progress,
-        )
-    if incremental is None:
-        result.report.timings.files_processed = len(entries)
-    write_started = time.perf_counter()
-    if progress:
-        progress("write", 0)
-    # One switch for the three files: a crash leaves the old trio or the new one.
-    with OutputSwap(out) as swap:
-        records = serialize_articles(result.articles, fmt=config.format)
-        swap.add(articles_filename(config.format), records)
-        swap.add(REJECTS_FILE, jsonl_bytes(result.rejections))
-        if incremental is not None:  # the state switches with the records it describes
-            for name, data in incremental.state_files(config=config, articles=records).items():
-                swap.add_state(name, data)
-        result.report.timings.write = round(time.perf_counter() - write_started, 3)
-        result.report.timings.total = round(time.perf_counter() - started, 3)
-        swap.add_report(result.report)
-    if progress:
-        progress("write", len(result.articles))
-    return result.report
+def _partition_bytes(config: Config) -> int:
+    value = getattr(config, "partition_bytes", None)
+    return int(value) if value else PARTITION_BYTES
+
+
+def _save_timings(out: Path, timings: Timings) -> None:
+    try:
+        write_atomic(out / STATE_DIR / TIMINGS_FILE, timings.model_dump_json(indent=2).encode())
+    except Exception:  # noqa: BLE001 - the timings are a courtesy; the run has succeeded
+        log.warning("%s: could not save the run's timings", out)
 
 
 def open_executor(config: Config) -> Executor:
@@ -256,8 +179,300 @@ def open_executor(config: Config) -> Executor:
         ConfigError: the dask engine is asked for without the dask extra.
     """
     if config.engine == "dask":
+        from cleanpipe.executors.dask import DaskExecutor
+
         return DaskExecutor(scheduler=config.scheduler, workers=config.workers)
     return LocalExecutor(workers=config.workers)
+
+
+@dataclass
+class _Corpus:
+    """One run's corpus steps over the work folder (see the module docstring)."""
+
+    plan: Plan
+    work: WorkFolder
+    config: Config
+    executor: Executor
+    progress: Progress | None = None
+    documents: tuple[RawDocument, ...] = ()
+    summaries: list[PartSummary] = field(default_factory=list)
+    fixes: list[FixSummary] = field(default_factory=list)
+    merged: list[MergeSummary] = field(default_factory=list)
+    runs: list[Path] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+    table: DocTable | None = None
+    clusters: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    _run_count: int = 0
+
+    def _tick(self, phase: str, n: int, total: int | None = None) -> None:
+        if self.progress is not None:
+            self.progress(phase, n, total)
+
+    # -- prepare ------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Prepare every partition whose artifact is not on disk; read back the others."""
+        start = time.perf_counter()
+        keys = [part.key for part in self.plan.partitions]
+        reused = self.work.open(keep=keys)
+        if reused:
+            log.info("%s: %d of %d partitions reused", self.work.path, reused, len(keys))
+        tasks = [
+            PrepareTask(
+                config=self.config,
+                parts=str(self.work.parts),
+                key=part.key,
+                root=str(self.plan.root),
+                pieces=part.pieces,
+            )
+            for part in self.plan.partitions
+            if not self.work.has(part.key)
+        ]
+        if self.documents:
+            key = "documents"
+            tasks = [
+                PrepareTask(
+                    config=self.config,
+                    parts=str(self.work.parts),
+                    key=key,
+                    documents=self.documents,
+                )
+            ]
+            keys = [key]
+        self._tick("prepare", 0, self.plan.total_bytes or None)
+        size_of = {part.key: part.size for part in self.plan.partitions}
+        done: dict[str, PartSummary] = {}
+        for key in keys:
+            if self.work.has(key) and not self.documents:
+                done[key] = read_summary(self.work.part(key))
+                self._tick("prepare", size_of.get(key, 0))
+                self._tick("documents", done[key].drafts + done[key].rejections)
+        for summary in self.executor.map(prepare_partition, tasks):
+            done[summary.key] = summary
+            self._tick("prepare", size_of.get(summary.key, 0))
+            self._tick("documents", summary.drafts + summary.rejections)
+        self.summaries = [done[key] for key in keys]
+        self.timings.read_extract_strip = round(time.perf_counter() - start, 3)
+        self.timings.files_processed = sum(len(p.pieces) for p in self.plan.partitions)
+        self.timings.partitions_reused = len(keys) - len(tasks)
+        self.timings.partitions_prepared = len(tasks)
+
+    @property
+    def part_folders(self) -> list[Path]:
+        return [self.work.part(s.key) for s in self.summaries]
+
+    def fix_folders(self) -> list[Path | None]:
+        return [
+            self.work.fixes / s.key if f.fixed else None
+            for s, f in zip(self.summaries, self.fixes, strict=True)
+        ]
+
+    # -- repeated lines and dedup ---------------------------------------------------------
+
+    def dedup(self) -> None:
+        """Remove repeated lines, check strictness, and cluster the copies."""
+        start = time.perf_counter()
+        config = self.config
+        self.fixes = [FixSummary() for _ in self.summaries]
+        if "repeated_line" not in config.strip.disabled_rules:
+            repeated = repeated_lines(
+                self.part_folders, self.summaries, min_docs=config.strip.repeated_line_min_docs
+            )
+            if len(repeated):
+                tasks = [
+                    FixTask(
+                        config=config,
+                        part=str(folder),
+                        fix=str(self.work.fixes / summary.key),
+                        repeated=repeated,
+                    )
+                    for folder, summary in zip(self.part_folders, self.summaries, strict=True)
+                ]
+                self.fixes = list(self.executor.map(fix_partition, tasks))
+        self.timings.repeated_lines = round(time.perf_counter() - start, 3)
+        self._check_strict()
+        start = time.perf_counter()
+        self.table = DocTable(
+            self.part_folders, self.fix_folders(), [s.paths for s in self.summaries]
+        )
+        edges, representatives = self.table.representatives()
+        found = [edges]
+        if config.dedup_enabled and len(representatives) > 1:
+            bands, _rows = optimal_bands(config.dedup.jaccard_threshold, config.dedup.num_perm)
+            candidates = self.table.candidates(representatives, bands)
+            found.append(candidates[self._verify(candidates)])
+        self.clusters = clusters(len(self.table), np.concatenate(found).reshape(-1, 2))
+        self._tick("dedup", len(self.table))
+        self.timings.dedup = round(time.perf_counter() - start, 3)
+
+    def _verify(self, candidates: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        if len(candidates) == 0 or self.table is None:
+            return np.zeros(0, dtype=bool)
+        place = self.table.place
+        rows = np.concatenate([place[candidates[:, 0]], place[candidates[:, 1]]], axis=1)
+        parts = tuple(str(p) for p in self.part_folders)
+        fixes = tuple(None if f is None else str(f) for f in self.fix_folders())
+        tasks = [
+            VerifyTask(
+                config=self.config.dedup, parts=parts, fixes=fixes, edges=rows[i : i + VERIFY_BLOCK]
+            )
+            for i in range(0, len(rows), VERIFY_BLOCK)
+        ]
+        return np.concatenate(list(self.executor.map(verify_edges, tasks)))
+
+    def _check_strict(self) -> None:
+        """Stop a strict run at its first rejection in (path, line) order, whichever step made it.
+
+        Raises:
+            StrictModeError: ``config.strict`` is on and there is a rejection.
+        """
+        if not self.config.strict:
+            return
+        firsts = [
+            *((r.path, r.line or 0, r.reason, r.detail) for r in self.plan.rejections),
+            *(s.first_rejection for s in self.summaries if s.first_rejection),
+            *(f.first_rejection for f in self.fixes if f.first_rejection),
+        ]
+        if firsts:
+            path, line, reason, detail = min(firsts, key=lambda f: (f[0], f[1]))
+            where = path + (f":{line}" if line else "")
+            msg = f"{where}: rejected ({reason}: {detail}); strict mode stops the run"
+            raise StrictModeError(msg)
+
+    # -- merge and write ------------------------------------------------------------------
+
+    def merge(self) -> None:
+        """Merge the clusters and the single drafts into sorted runs of records."""
+        start = time.perf_counter()
+        if self.table is None:
+            msg = "merge before dedup"
+            raise RuntimeError(msg)
+        parts = tuple(str(p) for p in self.part_folders)
+        fixes = tuple(None if f is None else str(f) for f in self.fix_folders())
+        place = self.table.place
+        clustered = [np.zeros(len(p.alive), dtype=bool) for p in self.table.parts]
+        tasks: list[MergeTask] = []
+        block: list[npt.NDArray[np.int64]] = []
+        members = 0
+        for cluster in self.clusters:
+            rows = place[cluster]
+            for part, row in rows.tolist():
+                clustered[part][np.searchsorted(self.table.parts[part].alive, row)] = True
+            block.append(rows)
+            members += len(rows)
+            if members >= MERGE_BLOCK:
+                tasks.append(self._merge_task(parts, fixes, clusters=tuple(block)))
+                block, members = [], 0
+        if block:
+            tasks.append(self._merge_task(parts, fixes, clusters=tuple(block)))
+        for number, part in enumerate(self.table.parts):
+            singles = part.alive[~clustered[number]]
+            for i in range(0, len(singles), MERGE_BLOCK):
+                tasks.append(
+                    self._merge_task(parts, fixes, part=number, rows=singles[i : i + MERGE_BLOCK])
+                )
+        self.runs = [Path(task.run) for task in tasks]
+        self.merged = list(self.executor.map(merge_records, tasks))
+        self.timings.merge = round(time.perf_counter() - start, 3)
+
+    def _merge_task(
+        self,
+        parts: tuple[str, ...],
+        fixes: tuple[str | None, ...],
+        **kwargs: object,
+    ) -> MergeTask:
+        self._run_count += 1
+        run = self.work.runs / f"{self._run_count:06d}.run"
+        return MergeTask(parts=parts, fixes=fixes, run=str(run), **kwargs)  # type: ignore[arg-type]
+
+    def rejection_files(self) -> list[Path]:
+        files = [self.work.part(s.key) / "rejects.jsonl" for s in self.summaries]
+        files += [
+            self.work.fixes / s.key / "rejects.jsonl"
+            for s, f in zip(self.summaries, self.fixes, strict=True)
+            if f.rejections
+        ]
+        return files
+
+    def records(self) -> Iterator[bytes]:
+        """The records as canonical JSON lines, sorted by id."""
+        yield from merge_record_runs(self.runs, self.work.runs)
+
+    def rejections(self) -> Iterator[Rejection]:
+        """Every rejection, sorted by (path, line)."""
+        listing = self.work.runs / "listing.jsonl"
+        with listing.open("wb") as handle:
+            for rejection in self.plan.rejections:
+                handle.write(orjson.dumps(rejection.model_dump(mode="json")) + b"\n")
+        yield from merge_rejection_runs([listing, *self.rejection_files()])
+
+    def report(self, reasons: Counter[str]) -> Report:
+        """Count the run into its report and check the accounting.
+
+        Raises:
+            AccountingError: the counts do not balance.
+        """
+        removed: Counter[str] = Counter()
+        skipped: Counter[str] = Counter()
+        for summary in self.summaries:
+            removed.update(summary.removed)
+            skipped.update(summary.skipped)
+        repeated = sum(f.removed for f in self.fixes)
+        if repeated:
+            removed["repeated_line"] += repeated
+        inputs = len(self.plan.rejections) + sum(s.drafts + s.rejections for s in self.summaries)
+        records = sum(m.records for m in self.merged)
+        origins = sum(m.origins for m in self.merged)
+        rejected = sum(reasons.values())
+        sizes: Counter[int] = Counter()
+        for m in self.merged:
+            sizes.update(m.sizes)
+        if inputs != origins + rejected:
+            msg = (
+                f"accounting mismatch: {inputs} inputs, but {origins} origins "
+                f"+ {rejected} rejections"
+            )
+            raise AccountingError(msg)
+        return Report(
+            inputs=inputs,
+            records=records,
+            merged=origins - records,
+            rejected=rejected,
+            rejects_by_reason=dict(sorted(reasons.items())),
+            removed_by_rule=dict(sorted(removed.items())),
+            cluster_sizes={str(size): count for size, count in sorted(sizes.items())},
+            skipped_records=dict(sorted(skipped.items())),
+            timings=self.timings,
+        )
+
+    def write(self, out: Path) -> Report:
+        """Stream the records and rejections into OUT's files; the report last.
+
+        Raises:
+            OutputError: OUT cannot be written.
+            AccountingError: the counts do not balance.
+        """
+        start = time.perf_counter()
+        fmt = self.config.format
+        name = articles_filename(fmt)
+        reasons: Counter[str] = Counter()
+
+        def rejection_lines() -> Iterator[bytes]:
+            for rejection in self.rejections():
+                reasons[rejection.reason] += 1
+                yield canonical_json(rejection) + b"\n"
+
+        with OutputSwap(out, locked=True) as swap:
+            if fmt == "parquet":
+                swap.add_writer(name, lambda handle: write_parquet(self.records(), handle))
+            else:
+                swap.add_stream(name, encode_articles(self.records(), fmt=fmt))
+            swap.add_stream(REJECTS_FILE, rejection_lines())
+            report = self.report(reasons)
+            self._tick("write", report.records)
+            self.timings.write = round(time.perf_counter() - start, 3)
+            swap.add_report(report)
+        return report
 
 
 def clean(
@@ -270,6 +485,7 @@ def clean(
     A ``str`` is a plain-text document, a mapping is a JSON document
     (``title``, ``text``…), a ``RawDocument`` is taken as it is. Origins of
     the first two are named ``<input>`` with ``line`` the 1-based position.
+    The steps are ``run``'s, in one process, over a temporary work folder.
 
     >>> text = "Hanoi (VNA) - Rice exports rose by five percent in May, the ministry said."
     >>> result = clean([text, text])
@@ -294,187 +510,33 @@ def clean(
             elif isinstance(decoded, RawDocument):
                 origin = decoded.origin.model_copy(update={"path": "<input>", "line": position})
                 raw_docs.append(decoded.model_copy(update={"origin": origin}))
-    part = prepare_partition(PartitionTask(config=config, documents=tuple(raw_docs)))
-    return combine([part], config=config, extra_rejections=rejections, started=started)
-
-
-def combine(
-    results: Sequence[PartitionResult],
-    *,
-    config: Config,
-    extra_rejections: Sequence[Rejection] = (),
-    started: float | None = None,
-    progress: Progress | None = None,
-    cluster: Callable[[Sequence[str]], np.ndarray] | None = None,
-) -> CleanResult:
-    """Run the corpus steps over prepared partitions: repeated lines, dedup, merge.
-
-    ``cluster`` labels the texts as ``cluster_labels`` does (an incremental run
-    passes one that reuses the last run's signatures and verdicts).
-    """
-    started = time.perf_counter() if started is None else started
-    timings = Timings(read_extract_strip=round(time.perf_counter() - started, 3))
-    drafts = [d for part in results for d in part.drafts]
-    rejections = [*extra_rejections, *(r for part in results for r in part.rejections)]
-    removed: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
-    for part in results:
-        removed.update(part.removed)
-        skipped.update(part.skipped)
-    inputs = len(drafts) + len(rejections)
-    check_strict(rejections, config=config)
-
-    phase = time.perf_counter()
-    if progress:
-        progress("repeated lines", 0)
-    drafts, late_rejections = remove_repeated_lines(drafts, config=config, removed=removed)
-    rejections.extend(late_rejections)
-    timings.repeated_lines = round(time.perf_counter() - phase, 3)
-    if progress:
-        progress("repeated lines", len(drafts) + len(late_rejections))
-        progress("dedup", 0)
-
-    phase = time.perf_counter()
-    drafts.sort(key=lambda d: (d.origin.path, d.origin.line or 0))
-    texts = [d.text for d in drafts]
-    dedup_config = config.dedup
-    if cluster is None:
-        labels = cluster_labels(texts, config=dedup_config, near=config.dedup_enabled)
-    else:
-        labels = cluster(texts)
-    groups: dict[int, list[Draft]] = {}
-    for draft, label in zip(drafts, labels.tolist(), strict=True):
-        groups.setdefault(label, []).append(draft)
-    timings.dedup = round(time.perf_counter() - phase, 3)
-    if progress:
-        progress("dedup", len(drafts))
-
-    phase = time.perf_counter()
-    if progress:
-        progress("merge", 0)
-    articles = sorted((merge_drafts(group) for group in groups.values()), key=lambda a: a.id)
-    rejections.sort(key=_rejection_key)
-    timings.merge = round(time.perf_counter() - phase, 3)
-    if progress:
-        progress("merge", len(drafts))
-
-    sizes = Counter(len(group) for group in groups.values() if len(group) > 1)
-    return build_result(
-        inputs=inputs,
-        articles=articles,
-        rejections=rejections,
-        removed=removed,
-        skipped=skipped,
-        cluster_sizes=sizes,
-        timings=timings,
-    )
-
-
-def build_result(
-    *,
-    inputs: int,
-    articles: list[Article],
-    rejections: list[Rejection],
-    removed: Counter[str],
-    skipped: Counter[str],
-    cluster_sizes: Counter[int],
-    timings: Timings,
-) -> CleanResult:
-    """Count a run into its report, check the accounting, and bundle the result.
-
-    Both engines end here, so their reports are built the same way.
-
-    Raises:
-        AccountingError: the counts do not balance.
-    """
-    report = Report(
-        inputs=inputs,
-        records=len(articles),
-        merged=sum(len(a.origins) - 1 for a in articles),
-        rejected=len(rejections),
-        rejects_by_reason=dict(sorted(Counter(r.reason for r in rejections).items())),
-        removed_by_rule=dict(sorted(removed.items())),
-        cluster_sizes={str(size): count for size, count in sorted(cluster_sizes.items())},
-        skipped_records=dict(sorted(skipped.items())),
-        timings=timings,
-    )
-    account(report, articles, rejections)
-    return CleanResult(articles=articles, rejections=rejections, report=report)
-
-
-def remove_repeated_lines(
-    drafts: list[Draft], *, config: Config, removed: Counter[str]
-) -> tuple[list[Draft], list[Rejection]]:
-    """Remove paragraphs that recur across the corpus (``repeated_line``)."""
-    if "repeated_line" in config.strip.disabled_rules:
-        return drafts, []
-    keys = repeated_keys(count_lines(drafts, config=config.strip), config=config.strip)
-    return drop_repeated_lines(drafts, keys=keys, removed=removed)
-
-
-def drop_repeated_lines(
-    drafts: list[Draft], *, keys: Mapping[str, frozenset[str]], removed: Counter[str]
-) -> tuple[list[Draft], list[Rejection]]:
-    """Remove the paragraphs whose keys are repeated in the draft's scope."""
-    if not keys:
-        return drafts, []
-    kept: list[Draft] = []
-    rejections: list[Rejection] = []
-    for draft in drafts:
-        scope_keys = keys.get(draft_scope(draft), frozenset())
-        paragraphs = tuple(p for p in draft.paragraphs if line_key(p) not in scope_keys)
-        dropped = len(draft.paragraphs) - len(paragraphs)
-        if not dropped:
-            kept.append(draft)
-            continue
-        removed["repeated_line"] += dropped
-        if paragraphs:
-            kept.append(draft.model_copy(update={"paragraphs": paragraphs}))
-        else:
-            rejections.append(_no_content(draft.origin, "only lines repeated across the corpus"))
-    return kept, rejections
-
-
-def check_strict(rejections: Sequence[Rejection], *, config: Config) -> None:
-    """Stop a strict run at its first rejection in (path, line) order.
-
-    Raises:
-        StrictModeError: ``config.strict`` is on and there is a rejection.
-    """
-    if config.strict and rejections:
-        first = sorted(rejections, key=_rejection_key)[0]
-        where = first.path + (f":{first.line}" if first.line else "")
-        msg = f"{where}: rejected ({first.reason}: {first.detail}); strict mode stops the run"
-        raise StrictModeError(msg)
-
-
-def account(report: Report, articles: Sequence[Article], rejections: Sequence[Rejection]) -> None:
-    """Check that every input is a record's origin or a rejection, exactly once.
-
-    Raises:
-        AccountingError: the counts do not balance.
-    """
-    origins = sum(len(a.origins) for a in articles)
-    if report.inputs != origins + len(rejections):
-        msg = (
-            f"accounting mismatch: {report.inputs} inputs, but {origins} origins "
-            f"+ {len(rejections)} rejections"
+    with tempfile.TemporaryDirectory(prefix="cleanpipe-clean-") as tmp:
+        plan = Plan(root=Path(tmp), partitions=[], rejections=rejections, total_bytes=0, files=0)
+        work = WorkFolder(Path(tmp) / "work")
+        corpus = _Corpus(
+            plan,
+            work,
+            config=config,
+            executor=LocalExecutor(workers=1),
+            documents=tuple(raw_docs) or (),
         )
-        raise AccountingError(msg)
-
-
-def iter_origins(articles: Iterable[Article]) -> Iterator[Origin]:
-    """Every origin of every record, in record order."""
-    for article in articles:
-        yield from article.origins
-
-
-def _rejection_key(rejection: Rejection) -> tuple[str, int]:
-    return (rejection.path, rejection.line or 0)
-
-
-def _no_content(origin: Origin, detail: str) -> Rejection:
-    return Rejection(detail=detail, line=origin.line, path=origin.path, reason="no-content")
+        if raw_docs:
+            corpus.prepare()
+        else:
+            work.open(keep=())
+        corpus.dedup()
+        corpus.merge()
+        reasons: Counter[str] = Counter()
+        found = list(corpus.rejections())
+        reasons.update(r.reason for r in found)
+        articles = [Article.model_validate_json(line) for line in corpus.records()]
+        report = corpus.report(reasons)
+    report.timings.total = round(time.perf_counter() - started, 3)
+    return CleanResult(
+        articles=articles,
+        rejections=[Rejection.model_validate(r.model_dump()) for r in found],
+        report=report,
+    )
 
 
 def strip_file(path: Path | str, *, config: Config | None = None) -> list[StripOutcome]:
@@ -502,6 +564,12 @@ def strip_file(path: Path | str, *, config: Config | None = None) -> list[StripO
         result = strip_boilerplate(drafted.paragraphs, title=drafted.title, config=config.strip)
         outcomes.append(StripOutcome(origin=item.origin, title=drafted.title, result=result))
     return outcomes
+
+
+def iter_origins(articles: Iterable[Article]) -> Iterator[Origin]:
+    """Every origin of every record, in record order."""
+    for article in articles:
+        yield from article.origins
 
 
 def _rejected_origin(rejection: Rejection) -> Origin:

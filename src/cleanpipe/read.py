@@ -21,6 +21,7 @@ encodings) is ``cleanpipe.formats.decode``: pure functions this module calls.
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import hashlib
 import logging
@@ -30,6 +31,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from cleanpipe.config import ReadConfig
 from cleanpipe.formats.decode import (
@@ -41,6 +43,7 @@ from cleanpipe.formats.decode import (
     normalize_newlines,
     sniff_format,
 )
+from cleanpipe.formats.jsonl import iter_jsonl_stream
 from cleanpipe.formats.warc import WarcItem, is_warc_name, iter_warc_documents
 from cleanpipe.models import Origin, RawDocument, Rejection
 
@@ -133,22 +136,135 @@ def list_inputs(root: Path, *, config: ReadConfig) -> tuple[list[InputEntry], li
 def read_input(root: Path, entry: InputEntry, *, config: ReadConfig) -> list[WarcItem]:
     """Read one file of the dump into documents (one, or one per JSONL line) or a rejection.
 
+    The whole file's items as a list; ``read_piece`` streams them.
+    """
+    return list(read_piece(root, entry.rel_path, config=config))
+
+
+def read_piece(
+    root: Path,
+    rel: str,
+    *,
+    config: ReadConfig,
+    start: int = 0,
+    end: int | None = None,
+    first_line: int = 1,
+) -> Iterator[WarcItem]:
+    """Stream the documents of one file, or of the byte range ``[start, end)`` of a JSONL file.
+
+    ``max_bytes`` bounds one document, never a container: a JSONL or WARC file
+    of any size is read as a stream, one line or record at a time, and one
+    line or record over the limit is a ``too-large`` rejection of its own. A
+    text, HTML or JSON file is one document, so over the limit it is rejected.
     The file is checked again when opened, since the dump may change after it
     was listed: it must be a regular file, and a link must not lead out of
     ``root`` (or be a link at all, unless ``follow_symlinks``).
     """
-    rel = entry.rel_path
     shown = display_path(rel)
     path = root / rel
+    name = rel.rsplit("/", 1)[-1].lower()
     try:
         if config.follow_symlinks and _points_outside(path, root.resolve()):
             raise Rejected("symlink-outside", "symbolic link points outside the dump folder")
-        if is_warc_name(rel):  # streamed record by record, each bounded by max_bytes
-            return _read_warc(path, shown, config=config)
-        data = _read_bytes(path, max_bytes=config.max_bytes, follow=config.follow_symlinks)
+        handle = _open_checked(path, follow=config.follow_symlinks)
     except Rejected as exc:
-        return [_reject(shown, exc.reason, exc.detail)]
-    return decode_input(shown, data, config=config)
+        yield _reject(shown, exc.reason, exc.detail)
+        return
+    with handle:
+        try:
+            if is_warc_name(rel):  # streamed record by record, each bounded by max_bytes
+                yield from iter_warc_documents(shown, handle, config=config)
+                return
+            size = os.fstat(handle.fileno()).st_size
+            whole = start == 0 and end is None
+            if whole and not _streams(name, handle, size=size, max_bytes=config.max_bytes):
+                data = _read_handle(handle, max_bytes=config.max_bytes)
+                yield from decode_input(shown, data, config=config)
+                return
+            yield from _stream_jsonl(
+                shown, handle, config=config, start=start, end=end, first_line=first_line
+            )
+        except Rejected as exc:
+            yield _reject(shown, exc.reason, exc.detail)
+        except OSError as exc:
+            yield _reject(shown, "unreadable", f"cannot read: {exc.strerror or exc}")
+
+
+def open_input(path: Path, *, follow: bool = False) -> BinaryIO:
+    """Open a dump file for reading under the reader's rules (see ``read_piece``).
+
+    Raises:
+        OSError: the file cannot be opened, or is not a regular file.
+    """
+    try:
+        return _open_checked(path, follow=follow)
+    except Rejected as exc:
+        raise OSError(errno.EINVAL, exc.detail) from exc
+
+
+_JSONL_NAMES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+_SNIFF_BYTES = 1 << 16
+
+
+def _streams(name: str, handle: BinaryIO, *, size: int, max_bytes: int) -> bool:
+    """Whether a whole file is read as a JSONL stream rather than as one document.
+
+    Gzipped JSONL always is (its inflated size is unknown); plain JSONL, and
+    a ``.json`` file of JSON lines, when it is larger than one document may be.
+    """
+    if name.endswith((".jsonl.gz", ".ndjson.gz")):
+        return True
+    if size <= max_bytes:
+        return False
+    if name.endswith((".jsonl", ".ndjson")):
+        return True
+    head = handle.read(_SNIFF_BYTES)
+    handle.seek(0)
+    if head.startswith(_WIDE_BOMS) or head[:2] == GZIP_MAGIC:
+        return False
+    try:
+        return sniff_format(name, head) == "jsonl"
+    except Rejected:
+        return False
+
+
+def _stream_jsonl(
+    rel: str,
+    handle: BinaryIO,
+    *,
+    config: ReadConfig,
+    start: int,
+    end: int | None,
+    first_line: int,
+) -> Iterator[WarcItem]:
+    whole = start == 0 and end is None
+    head = handle.read(_SNIFF_BYTES)
+    gzipped = head[:2] == GZIP_MAGIC
+    if whole:
+        if not head.strip():
+            raise Rejected("empty", "the file holds no text")
+        if not gzipped:
+            sniff_format("x.jsonl", head)  # raises on a binary signature
+            if head.startswith(_WIDE_BOMS):  # UTF-16/32 lines are not byte lines
+                handle.seek(0)
+                yield from decode_input(
+                    rel, _read_handle(handle, max_bytes=config.max_bytes), config=config
+                )
+                return
+    handle.seek(start)
+    count = 0
+    for item in iter_jsonl_stream(
+        rel,
+        handle,
+        max_bytes=config.max_bytes,
+        first_line=first_line,
+        length=None if end is None else end - start,
+        gzipped=gzipped,
+    ):
+        count += 1
+        yield item
+    if whole and not count:  # only a byte-order mark and blank lines: still accounted for
+        raise Rejected("empty", "the file holds no JSON lines")
 
 
 def display_path(rel: str) -> str:
@@ -233,24 +349,7 @@ def _split_jsonl_text(rel: str, text: str) -> Iterator[RawDocument | Rejection]:
         yield RawDocument(origin=origin, content=line)
 
 
-def _read_warc(path: Path, rel: str, *, config: ReadConfig) -> list[WarcItem]:
-    # The same opening rules as _read_bytes; the file is then read as a stream.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    if not config.follow_symlinks:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError as exc:
-        raise Rejected("unreadable", "the file vanished before it could be read") from exc
-    except OSError as exc:
-        raise Rejected("unreadable", f"cannot open: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise Rejected("unreadable", "not a regular file when opened")
-        return list(iter_warc_documents(rel, handle, config=config))
-
-
-def _read_bytes(path: Path, *, max_bytes: int, follow: bool) -> bytes:
+def _open_checked(path: Path, *, follow: bool) -> BinaryIO:
     # O_NONBLOCK: a FIFO put where a file was would block open() forever.
     # O_NOFOLLOW: a file swapped for a link after listing is not followed.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -264,21 +363,28 @@ def _read_bytes(path: Path, *, max_bytes: int, follow: bool) -> bytes:
         raise Rejected("unreadable", f"cannot open: {exc.strerror or exc}") from exc
     try:
         mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-            raise Rejected("unreadable", f"{what} when opened (the dump changed during the run)")
-        chunks: list[bytes] = []
-        size = 0
+    except OSError as exc:
+        os.close(fd)
+        raise Rejected("unreadable", f"cannot stat: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise Rejected("unreadable", f"{what} when opened (the dump changed during the run)")
+    return os.fdopen(fd, "rb")
+
+
+def _read_handle(handle: BinaryIO, *, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    try:
         while size <= max_bytes:
-            chunk = os.read(fd, min(_READ_CHUNK, max_bytes + 1 - size))
+            chunk = handle.read(min(_READ_CHUNK, max_bytes + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
         raise Rejected("unreadable", f"cannot read: {exc.strerror or exc}") from exc
-    finally:
-        os.close(fd)
     if size > max_bytes:
         raise Rejected("too-large", f"larger than max_bytes ({max_bytes} bytes)")
     return b"".join(chunks)
@@ -397,53 +503,3 @@ def _records_as_jsonl(data: bytes, name: str) -> bytes:
     except (ValueError, OSError) as exc:
         msg = f"{name}: cannot read the Parquet records ({exc}); re-run cleanpipe run"
         raise InputError(msg, path=name, reason="corrupt-archive") from exc
-
-
-def input_sha256(root: Path, entry: InputEntry, *, config: ReadConfig) -> str | None:
-    """The SHA-256 of one input file's bytes, or None when it cannot be read now.
-
-    The file is opened under ``read_input``'s rules (without blocking, a regular
-    file, a link only with ``follow_symlinks``) and hashed in chunks, so memory
-    stays bounded whatever its size. An incremental run compares the digest
-    with the last run's to skip unchanged files; None makes it read the file,
-    which then gives the rejection.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    if not config.follow_symlinks:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(root / entry.rel_path, flags)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-        except OSError:
-            return None
-
-
-def read_state(out: Path | str, name: str) -> bytes | None:
-    """Read the state file ``name`` that the last run staged with ``OutputSwap.add_state``.
-
-    State lives in the slot the output files link to (``OUT/.cleanpipe/current``,
-    see write.py), or in ``OUT/.cleanpipe`` where links cannot be made. None
-    when there is none (no run yet, or the last run kept no state).
-
-    Raises:
-        InputError: the file exists but cannot be read.
-    """
-    from cleanpipe.errors import InputError
-    from cleanpipe.write import STATE_DIR
-
-    state = Path(out) / STATE_DIR
-    current = state / "current"  # write.py's link to the slot in view
-    path = current / name if current.is_symlink() else state / name
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        msg = f"{path}: cannot read ({exc.strerror or exc}); check its permissions"
-        raise InputError(msg, path=str(path), reason="unreadable") from exc

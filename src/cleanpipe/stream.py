@@ -37,12 +37,10 @@ import xxhash
 
 from cleanpipe.config import Config, DedupConfig
 from cleanpipe.models import Article, DuplicateOf, RawDocument, Rejection
-from cleanpipe.pipeline import PartitionTask, prepare_partition
+from cleanpipe.pipeline import clean
 from cleanpipe.read import decode_input
 from cleanpipe.sketch.lsh import band_hashes, optimal_bands
 from cleanpipe.sketch.minhash import signatures_for_texts
-from cleanpipe.stages.dedup import cluster_labels
-from cleanpipe.stages.merge import merge_drafts
 
 log = logging.getLogger(__name__)
 
@@ -157,24 +155,23 @@ def _clean_batch(
     index: SignatureIndex,
     exact: dict[bytes, str],
 ) -> Iterator[StreamItem]:
-    raw_docs: list[RawDocument] = []
+    documents: list[RawDocument] = []
     rejections: list[Rejection] = []
     for position, item in batch:
         decoded = to_raw_document(item, position=position, config=config)
         if isinstance(decoded, Rejection):
             rejections.append(decoded)
         else:
-            raw_docs.append(decoded)
-    part = prepare_partition(PartitionTask(config=config, documents=tuple(raw_docs)))
-    rejections.extend(part.rejections)
-    drafts = sorted(part.drafts, key=lambda d: (d.origin.path, d.origin.line or 0))
-    labels = cluster_labels(
-        [d.text for d in drafts], config=config.dedup, near=config.dedup_enabled
-    ).tolist()
-    groups: dict[int, list[int]] = {}
-    for position, label in enumerate(labels):
-        groups.setdefault(label, []).append(position)
-    articles = [merge_drafts([drafts[i] for i in members]) for members in groups.values()]
+            documents.append(decoded)
+    # The batch is cleaned as clean() cleans (the same steps); the corpus-level
+    # repeated_line rule needs the whole corpus, so it is off here.
+    disabled = tuple(dict.fromkeys((*config.strip.disabled_rules, "repeated_line")))
+    batch_config = config.model_copy(
+        update={"strip": config.strip.model_copy(update={"disabled_rules": disabled})}
+    )
+    result = clean(documents, config=batch_config)
+    rejections.extend(result.rejections)
+    articles = sorted(result.articles, key=lambda a: (a.origins[0].path, _first_line(a)))
     signatures = signatures_for_texts(
         [a.text for a in articles],
         num_perm=config.dedup.num_perm,
@@ -193,6 +190,11 @@ def _clean_batch(
         index.add(signature, article.id)
         yield article
     yield from sorted(rejections, key=lambda r: (r.path, r.line or 0))
+
+
+def _first_line(article: Article) -> int:
+    """The smallest line among a record's origins: the order its cluster was first seen in."""
+    return min(o.line or 0 for o in article.origins)
 
 
 def to_raw_document(item: Document, *, position: int, config: Config) -> RawDocument | Rejection:

@@ -1,42 +1,39 @@
 """Write: records, rejections and the report to the output folder, canonically and atomically.
 
 Canonical JSON (RFC 8785 style): keys sorted, no insignificant whitespace,
-UTF-8 without escapes; one object per line. The only module that writes.
+UTF-8 without escapes; one object per line. The only module that writes the
+output (``cleanpipe.work`` writes the work folder).
 
-The three files of a run are one unit: a reader, or a run killed at any
-instant (SIGKILL, power loss), sees either the previous complete trio or the
-new complete trio, never a half-written file nor a mix of the two. Three
-renames cannot give that, so the output folder is laid out as Kubernetes lays
-out mounted ConfigMaps (its "atomic writer")::
+The three files of a run are plain files, and one unit:
 
-    OUT/articles.jsonl  -> .cleanpipe/current/articles.jsonl
-    OUT/rejects.jsonl   -> .cleanpipe/current/rejects.jsonl
-    OUT/report.json     -> .cleanpipe/current/report.json
-    OUT/.cleanpipe/current -> a        (or b: the two slots take turns)
-    OUT/.cleanpipe/a/{articles.jsonl,rejects.jsonl,report.json}
+1. each is written in full to a temporary name in OUT and synced;
+2. a journal (``OUT/.cleanpipe/commit.json``, synced) lists the renames to come;
+3. the files are renamed into place, the records first and ``report.json``
+   last, and the journal is removed.
 
-A run fills the slot not in use, syncs it to disk, then renames a new
-``current`` link over the old one: one atomic ``rename(2)`` switches all three
-files. Readers follow the links without knowing (``open``, ``cat``, ``jq``,
-pandas); ``cp -r``/``tar``/``rsync -a`` keep the relative links working. An
-output folder of plain files (an older cleanpipe, a checkout) is taken over
-without a moment in which its trio is incomplete. A lock file keeps two runs
-from writing one folder at once. Where links cannot be made (some network or
-Windows filesystems), each file is still replaced atomically, but a crash
-between two of them can leave a mix; a warning says so.
+``report.json`` carries the SHA-256 of the other two (``outputs``), so a set
+torn by a crash between two renames never passes for whole: ``cleanpipe
+check`` reports it (``torn-output``), and the next run that opens OUT rolls the
+journal forward, finishing the renames (the new files were complete before
+the first rename). Before step 3 nothing in view has changed; a run that fails
+or is interrupted removes its temporary files. A lock file keeps two runs from
+writing one folder at once. An output folder of the older layout (links into
+``.cleanpipe/current``) is replaced by plain files on the next run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO, cast
 
 import orjson
 from pydantic import BaseModel
@@ -58,11 +55,13 @@ ARTICLE_FILES = (ARTICLES_FILE, "articles.jsonl.gz", "articles.parquet")
 """The records in each output format (``--format``); a run writes one of them."""
 OUTPUT_FILES = (*ARTICLE_FILES, REJECTS_FILE, REPORT_FILE)
 STATE_DIR = ".cleanpipe"
-"""The folder inside OUT that holds the two slots, the ``current`` link and the lock."""
+"""The folder inside OUT that holds the lock, the commit journal, the work folder and timings."""
 
+# The two slots and the link of the older layout, replaced on the next run.
 _SLOTS = ("a", "b")
 _CURRENT = "current"
 _LOCK = "lock"
+_JOURNAL = "commit.json"
 
 
 def canonical_json(model: BaseModel) -> bytes:
@@ -119,66 +118,128 @@ def write_atomic(path: Path, data: bytes) -> None:
                 Path(tmp).unlink()
 
 
+def lock_output(out: Path) -> contextlib.AbstractContextManager[None]:
+    """Hold OUT's lock for a whole run (creating OUT and ``OUT/.cleanpipe``).
+
+    Raises:
+        OutputError: the folder cannot be created, or another run holds it.
+    """
+    return _Lock(out)
+
+
+class _Lock:
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self._fd = -1
+
+    def __enter__(self) -> None:
+        _prepare_out(self.out)
+        self._fd = _take_lock(self.out)
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing releases the flock
+            self._fd = -1
+
+
+def _prepare_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _error(out, "cannot create the output folder", exc) from exc
+    if not out.is_dir():
+        msg = f"{out}: not a folder (OUT must be a folder or not exist)"
+        raise OutputError(msg)
+    try:
+        (out / STATE_DIR).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise _error(out, "cannot prepare the output folder", exc) from exc
+
+
+def _take_lock(out: Path) -> int:
+    if fcntl is None:  # pragma: no cover - Windows
+        return -1
+    try:
+        fd = os.open(out / STATE_DIR / _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise _error(out, "cannot prepare the output folder", exc) from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES}:
+            msg = (
+                f"{out}: another cleanpipe run is writing this folder; "
+                "wait for it or choose another OUT"
+            )
+            raise OutputError(msg) from exc
+        raise _error(out, "cannot lock the output folder", exc) from exc
+    return fd
+
+
 class OutputSwap:
-    """Stage a run's files in the free slot of ``out``, then switch to them at once.
+    """Stage a run's files under temporary names, then rename them into place together.
 
     Used as a context manager: files added inside the block become visible
-    together when it ends normally; if it raises (an error, Ctrl-C), nothing
-    visible changes. A file not added keeps its previous content.
+    when it ends normally (see the module docstring for the order and the
+    journal); if it raises (an error, Ctrl-C), nothing visible changes. A file
+    not added keeps its previous content.
 
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp()) / "out"
     >>> with OutputSwap(out) as swap:
-    ...     swap.add(REJECTS_FILE, b"")
+    ...     _ = swap.add(REJECTS_FILE, b"")
     >>> (out / REJECTS_FILE).read_bytes(), (out / REJECTS_FILE).is_symlink()
-    (b'', True)
+    (b'', False)
+
+    Args:
+        out: The output folder.
+        locked: The caller already holds OUT's lock (``lock_output``).
 
     Raises:
         OutputError: the folder cannot be created, locked or written.
     """
 
-    def __init__(self, out: Path | str) -> None:
+    def __init__(self, out: Path | str, *, locked: bool = False) -> None:
         self.out = Path(out)
         self.state = self.out / STATE_DIR
+        self._locked = locked
         self._lock_fd = -1
-        self._slot: Path | None = None
-        self._added: set[str] = set()
-        self._linked = True
+        self._staged: dict[str, Path] = {}
+        self.digests: dict[str, str] = {}
+        """The SHA-256 of each file added, by name."""
 
     def __enter__(self) -> OutputSwap:
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            what = "cannot create the output folder"
-            raise self._error(what, exc) from exc
-        if not self.out.is_dir():
-            msg = f"{self.out}: not a folder (OUT must be a folder or not exist)"
-            raise OutputError(msg)
+        _prepare_out(self.out)
         self._check_names()
+        if not self._locked:
+            self._lock_fd = _take_lock(self.out)
         try:
-            self.state.mkdir(exist_ok=True)
-            self._lock()
-            self._linked = _links_work(self.state)
-            if self._linked:
-                self._adopt_plain_files()
-                self._slot = self._fresh_slot()
-            else:
-                log.warning(
-                    "%s: symbolic links are not supported here; each output file is replaced "
-                    "atomically, but a crash between two of them can leave a mix of runs",
-                    self.out,
-                )
+            recover_output(self.out)
         except OSError as exc:
             self._unlock()
-            what = "cannot prepare the output folder"
-            raise self._error(what, exc) from exc
-        except OutputError:
-            self._unlock()
-            raise
+            msg = "cannot prepare the output folder"
+            raise self._error(msg, exc) from exc
         return self
 
-    def add(self, name: str, data: bytes) -> None:
-        """Stage ``data`` as the output file ``name`` (one of ``OUTPUT_FILES``).
+    def add(self, name: str, data: bytes) -> str:
+        """Stage ``data`` as the output file ``name`` (one of ``OUTPUT_FILES``); give its SHA-256.
+
+        Raises:
+            OutputError: the file cannot be written (read-only, full disk).
+        """
+        return self.add_stream(name, [data])
+
+    def add_stream(self, name: str, chunks: Iterable[bytes]) -> str:
+        """Stage the output file ``name`` from a stream of chunks; give its SHA-256.
+
+        Raises:
+            OutputError: the file cannot be written (read-only, full disk).
+        """
+        return self.add_writer(name, lambda handle: handle.writelines(chunks))
+
+    def add_writer(self, name: str, write: Callable[[BinaryIO], object]) -> str:
+        """Stage the output file ``name`` written by ``write(handle)``; give its SHA-256.
 
         Raises:
             OutputError: the file cannot be written (read-only, full disk).
@@ -186,45 +247,15 @@ class OutputSwap:
         if name not in OUTPUT_FILES:
             msg = f"{name}: not an output file (expected one of {', '.join(OUTPUT_FILES)})"
             raise ValueError(msg)
-        self._added.add(name)
-        self._stage(name, data, fallback=self.out / name)
-
-    def add_state(self, name: str, data: bytes) -> None:
-        """Stage ``data`` as the state file ``name``: in the slot, not linked into OUT.
-
-        State (an incremental run's manifest and index) switches with the
-        output files in the same rename, so it never describes other records
-        than the ones in view. It is never carried over: a run that adds no
-        state leaves none. ``read.read_state`` reads it back. Where links
-        cannot be made, it is written atomically to ``OUT/.cleanpipe/name``
-        (a crash may then leave it from another run than the output).
-
-        Raises:
-            ValueError: ``name`` is not a plain file name, or is an output or internal name.
-            OutputError: the file cannot be written (read-only, full disk).
-        """
-        reserved = {*OUTPUT_FILES, *_SLOTS, _CURRENT, _LOCK}
-        if (
-            not name
-            or name in reserved
-            or name.startswith(".")
-            or name.endswith(".tmp")  # the names of temp files a killed run leaves
-            or any(sep in name for sep in ("/", "\\", "\0"))
-        ):
-            msg = f"{name!r}: not a state file name (a plain name, not an output file)"
-            raise ValueError(msg)
-        self._stage(name, data, fallback=self.state / name)
-
-    def _stage(self, name: str, data: bytes, *, fallback: Path) -> None:
-        """Write ``name`` into the new slot (synced), or atomically to ``fallback``."""
-        if self._slot is None:
-            write_atomic(fallback, data)
-            return
+        tmp = self.out / f".{name}.{os.getpid()}.tmp"
+        self._staged[name] = tmp
         try:
-            _write_synced(self._slot / name, data)
+            digest = _write_synced(tmp, write)
         except OSError as exc:
-            what = f"cannot write {name}"
-            raise self._error(what, exc) from exc
+            msg_0 = f"cannot write {name}"
+            raise self._error(msg_0, exc) from exc
+        self.digests[name] = digest
+        return digest
 
     def add_records(self, *, articles: Iterable[Article], rejections: Iterable[Rejection]) -> None:
         """Stage ``articles.jsonl`` and ``rejects.jsonl``."""
@@ -232,8 +263,12 @@ class OutputSwap:
         self.add(REJECTS_FILE, jsonl_bytes(rejections))
 
     def add_report(self, report: Report) -> None:
-        """Stage ``report.json``."""
-        self.add(REPORT_FILE, report_bytes(report))
+        """Stage ``report.json``, with the SHA-256 of the files it describes (``outputs``)."""
+        outputs = {n: d for n, d in self.digests.items() if n != REPORT_FILE}
+        for name in (*ARTICLE_FILES, REJECTS_FILE):
+            if name not in outputs and name not in self._staged and (self.out / name).is_file():
+                outputs[name] = _file_sha256(self.out / name)
+        self.add(REPORT_FILE, report_bytes(report.model_copy(update={"outputs": outputs})))
 
     def __exit__(
         self,
@@ -242,16 +277,38 @@ class OutputSwap:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            if exc_type is None and self._slot is not None:
+            if exc_type is None and self._staged:
                 try:
-                    self._commit(self._slot)
+                    self._commit()
                 except OSError as error:
-                    what = "cannot switch to the new output"
-                    raise self._error(what, error) from error
+                    msg = "cannot switch to the new output"
+                    raise self._error(msg, error) from error
+            else:
+                for tmp in self._staged.values():
+                    with contextlib.suppress(OSError):
+                        tmp.unlink()
         finally:
             self._unlock()
 
-    # -- the steps -------------------------------------------------------------------------
+    def _commit(self) -> None:
+        order = [n for n in OUTPUT_FILES if n in self._staged and n != REPORT_FILE]
+        if REPORT_FILE in self._staged:
+            order.append(REPORT_FILE)  # last: it vouches for the others
+        renames = [[self._staged[name].name, name] for name in order]
+        # A run in another --format replaces the records, it does not add to them.
+        stale = (
+            [n for n in ARTICLE_FILES if n not in self._staged and (self.out / n).exists()]
+            if self._staged.keys() & set(ARTICLE_FILES)
+            else []
+        )
+        journal = orjson.dumps({"remove": stale, "renames": renames})
+        _write_synced(self.state / f"{_JOURNAL}.tmp", lambda handle: handle.write(journal))
+        (self.state / f"{_JOURNAL}.tmp").replace(self.state / _JOURNAL)
+        _fsync_dir(self.state)
+        _roll_forward(self.out, renames, stale)
+        (self.state / _JOURNAL).unlink()
+        _fsync_dir(self.state)
+        self._staged.clear()
 
     def _check_names(self) -> None:
         for name in OUTPUT_FILES:
@@ -260,112 +317,78 @@ class OutputSwap:
                 msg = f"{path}: is a folder; move it away so cleanpipe can write its output there"
                 raise OutputError(msg)
 
-    def _lock(self) -> None:
-        if fcntl is None:  # pragma: no cover - Windows
-            return
-        self._lock_fd = os.open(self.state / _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(self._lock_fd)
-            self._lock_fd = -1
-            if exc.errno in {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES}:
-                msg = (
-                    f"{self.out}: another cleanpipe run is writing this folder; "
-                    "wait for it or choose another OUT"
-                )
-                raise OutputError(msg) from exc
-            raise
-
     def _unlock(self) -> None:
         if self._lock_fd >= 0:
-            os.close(self._lock_fd)  # closing releases the flock
+            os.close(self._lock_fd)
             self._lock_fd = -1
 
-    def _live_slot(self) -> str | None:
-        try:
-            target = str((self.state / _CURRENT).readlink())
-        except FileNotFoundError:
-            return None
-        return target if target in _SLOTS else None
-
-    def _fresh_slot(self) -> Path:
-        """Empty the slot not in view (left over from the run before last, or a killed run)."""
-        live = self._live_slot()
-        free = self.state / (_SLOTS[1] if live == _SLOTS[0] else _SLOTS[0])
-        if free.is_symlink() or free.is_file():
-            free.unlink()
-        elif free.exists():
-            shutil.rmtree(free)
-        free.mkdir()
-        # Temp links and files of a killed run.
-        ours = [self.out.glob(f".{name}.*.tmp") for name in OUTPUT_FILES]
-        for leftover in (*self.state.glob("*.tmp"), *(p for found in ours for p in found)):
-            leftover.unlink()
-        return free
-
-    def _adopt_plain_files(self) -> None:
-        """Move plain output files into a slot without a moment of an incomplete trio.
-
-        The files are hard-linked into a slot that becomes ``current``; then each
-        plain file is replaced by a link to the same bytes.
-        """
-        plain = [
-            n for n in OUTPUT_FILES if (self.out / n).exists() and not _is_our_link(self.out, n)
-        ]
-        if not plain:
-            return
-        if self._live_slot() is None:
-            slot = self._fresh_slot()
-            for name in plain:
-                try:
-                    os.link(self.out / name, slot / name, follow_symlinks=False)
-                except OSError:
-                    shutil.copy2(self.out / name, slot / name)
-            _fsync_dir(slot)
-            self._point_current(slot.name)
-        for name in plain:
-            self._link_name(name)
-
-    def _commit(self, slot: Path) -> None:
-        live = self._live_slot()
-        for name in OUTPUT_FILES:
-            if name in self._added or (name in ARTICLE_FILES and self._added & {*ARTICLE_FILES}):
-                continue  # a run in another --format replaces the records, not adds to them
-            previous = self.state / str(live) / name if live else None
-            if previous is not None and previous.is_file():
-                os.link(previous, slot / name)
-        _fsync_dir(slot)
-        # Links for names new to OUT point at `current` before it switches: until
-        # the switch they lead nowhere, so the new files appear all at once.
-        for name in OUTPUT_FILES:
-            if (slot / name).exists() and not _is_our_link(self.out, name):
-                self._link_name(name)
-        self._point_current(slot.name)
-        for name in ARTICLE_FILES:  # the records of an earlier run in another format
-            if _is_our_link(self.out, name) and not (slot / name).exists():
-                (self.out / name).unlink()
-
-    def _point_current(self, slot_name: str) -> None:
-        tmp = self.state / f"{_CURRENT}.{os.getpid()}.tmp"
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        tmp.symlink_to(slot_name)
-        tmp.replace(self.state / _CURRENT)
-        _fsync_dir(self.state)
-
-    def _link_name(self, name: str) -> None:
-        tmp = self.out / f".{name}.{os.getpid()}.link.tmp"
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        tmp.symlink_to(Path(STATE_DIR, _CURRENT, name))
-        tmp.replace(self.out / name)
-        _fsync_dir(self.out)
-
     def _error(self, what: str, exc: OSError) -> OutputError:
-        return OutputError(
-            f"{self.out}: {what} ({_why(exc)}); the previous output, if any, is untouched"
-        )
+        return _error(self.out, what, exc)
+
+
+def recover_output(out: Path) -> None:
+    """Finish the renames a killed run left in its journal; clear its temporary files.
+
+    Also replaces the older layout (output files as links into
+    ``.cleanpipe/current``) with plain files.
+
+    Raises:
+        OSError: the folder cannot be changed.
+    """
+    state = out / STATE_DIR
+    journal = state / _JOURNAL
+    if journal.is_file():
+        try:
+            plan = orjson.loads(journal.read_bytes())
+            renames, stale = plan["renames"], plan["remove"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            renames, stale = [], []
+        if all((out / tmp).is_file() or (out / name).is_file() for tmp, name in renames):
+            _roll_forward(out, renames, stale)
+        journal.unlink()
+        _fsync_dir(state)
+    for leftover in (*out.glob(".*.tmp"), *state.glob("*.tmp")):
+        if leftover.is_file() or leftover.is_symlink():
+            leftover.unlink()
+    _adopt_links(out)
+
+
+def _roll_forward(out: Path, renames: list[list[str]], stale: list[str]) -> None:
+    for tmp, name in renames:
+        source = out / tmp
+        if source.is_file():
+            source.replace(out / name)
+    for name in stale:
+        with contextlib.suppress(FileNotFoundError):
+            (out / name).unlink()
+    _fsync_dir(out)
+
+
+def _adopt_links(out: Path) -> None:
+    """Turn output files that are links into the old slots into plain files, then drop the slots."""
+    state = out / STATE_DIR
+    linked = [n for n in OUTPUT_FILES if _is_our_link(out, n)]
+    for name in linked:
+        target = (out / name).resolve()
+        if target.is_file():
+            tmp = out / f".{name}.{os.getpid()}.adopt"
+            shutil.copyfile(target, tmp)
+            tmp.replace(out / name)
+        else:
+            (out / name).unlink()
+    if linked:
+        _fsync_dir(out)
+    for old in (*_SLOTS, _CURRENT):
+        path = state / old
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_outputs(
@@ -405,11 +428,48 @@ def write_report(out: Path, report: Report) -> None:
         swap.add_report(report)
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    with path.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _write_synced(path: Path, write: Callable[[BinaryIO], object]) -> str:
+    """Write a file through ``write(handle)``, sync it, and give the SHA-256 of its bytes."""
+    with path.open("wb") as raw:
+        handle = _Hashing(raw)
+        write(cast("BinaryIO", handle))
+        raw.flush()
+        os.fsync(raw.fileno())
+    return handle.hexdigest()
+
+
+class _Hashing:
+    """A write-only binary file that hashes what passes through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._sha = hashlib.sha256()
+        self._size = 0
+
+    def write(self, data: bytes) -> int:
+        self._sha.update(data)
+        self._size += len(data)
+        return self._raw.write(data)
+
+    def writelines(self, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def tell(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self._raw.closed
+
+    def writable(self) -> bool:
+        return True
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -433,19 +493,9 @@ def _is_our_link(out: Path, name: str) -> bool:
         return False
 
 
-def _links_work(folder: Path) -> bool:
-    probe = folder / f".probe.{os.getpid()}"
-    try:
-        with contextlib.suppress(FileNotFoundError):
-            probe.unlink()
-        probe.symlink_to("probe-target")
-    except OSError as exc:
-        if exc.errno in {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}:
-            return False
-        raise
-    probe.unlink()
-    return True
-
-
 def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+def _error(out: Path, what: str, exc: OSError) -> OutputError:
+    return OutputError(f"{out}: {what} ({_why(exc)}); the previous output, if any, is untouched")

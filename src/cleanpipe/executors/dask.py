@@ -3,11 +3,14 @@
 Connects to an existing scheduler (``scheduler="tcp://host:8786"``) or starts
 a ``LocalCluster`` of ``workers`` processes with one thread each (the stages
 are pure Python that holds the GIL, so processes, not threads, give
-parallelism). Dask is imported only here and in :mod:`cleanpipe.distributed`,
-and only when an executor is opened: the core never needs the ``dask`` extra.
+parallelism). Dask is imported only here, and only when an executor is
+opened: the core never needs the ``dask`` extra.
 
-The corpus steps (repeated lines, band shuffle, components, merge) run on the
-same client through :func:`cleanpipe.distributed.clean_on_dask`.
+Like the local pool, it runs the steps of :mod:`cleanpipe.steps` and nothing
+else: each task reads and writes the work folder, which must therefore be on
+storage every worker can reach (``--work-dir`` on a shared filesystem for a
+remote cluster; a local cluster shares the machine's). Only small summaries
+travel back to the driver, never records.
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Iterable, Sequence
+import struct
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from types import ModuleType
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import orjson
 
@@ -61,6 +63,73 @@ def serialize_articles(articles: Iterable[Article], *, fmt: OutputFormat) -> byt
         # mtime=0 and no file name: the same records give the same bytes.
         return gzip.compress(lines, compresslevel=6, mtime=0)
     return lines
+
+
+def encode_articles(lines: Iterable[bytes], *, fmt: OutputFormat) -> Iterator[bytes]:
+    r"""Stream the bytes of an articles file from canonical JSON lines (JSONL formats).
+
+    The same bytes as ``serialize_articles`` of the same records, produced a
+    chunk at a time: gzip is deflated as a stream (the deflate output does
+    not depend on how the input is cut) under the header ``gzip.compress``
+    writes with ``mtime=0``.
+
+    >>> lines = [b'{"id":"a"}\n', b'{"id":"b"}\n']
+    >>> gzip.decompress(b"".join(encode_articles(lines, fmt="jsonl.gz"))) == b"".join(lines)
+    True
+    """
+    if fmt == "jsonl":
+        yield from lines
+        return
+    if fmt != "jsonl.gz":
+        msg = f"{fmt}: not a streamed JSON Lines format"
+        raise ValueError(msg)
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    crc = size = 0
+    yield _GZIP_HEADER
+    pending: list[bytes] = []
+    pending_size = 0
+    for line in lines:
+        pending.append(line)
+        pending_size += len(line)
+        if pending_size >= _CHUNK:
+            data = b"".join(pending)
+            crc, size = zlib.crc32(data, crc), size + len(data)
+            yield deflate.compress(data)
+            pending, pending_size = [], 0
+    data = b"".join(pending)
+    crc, size = zlib.crc32(data, crc), size + len(data)
+    yield deflate.compress(data) + deflate.flush()
+    yield struct.pack("<LL", crc, size & 0xFFFFFFFF)
+
+
+def write_parquet(lines: Iterable[bytes], sink: BinaryIO) -> None:
+    """Write canonical JSON lines of records to ``sink`` as ``articles.parquet``, 10k at a time.
+
+    Raises:
+        ConfigError: pyarrow is not installed.
+    """
+    pa = _pyarrow()
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    schema = _arrow_schema()
+    writer = pq.ParquetWriter(sink, schema, compression="zstd")
+    try:
+        rows: list[object] = []
+        for line in lines:
+            rows.append(orjson.loads(line))
+            if len(rows) == _ROW_GROUP:
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                rows = []
+        if rows:
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+    finally:
+        writer.close()
+
+
+# gzip.compress(..., mtime=0): no file name, no time, OS byte 3 (Unix).
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+_CHUNK = 1 << 20
+_ROW_GROUP = 10_000
 
 
 def parse_articles(data: bytes, *, fmt: OutputFormat) -> list[Article]:
@@ -119,7 +188,7 @@ def _parquet_bytes(articles: Sequence[Article]) -> bytes:
     sink = io.BytesIO()
     # zstd: about the size of gzip -9 at several times its speed; row groups of
     # 10k records keep a reader's memory bounded on big corpora.
-    pq.write_table(table, sink, compression="zstd", row_group_size=10_000)
+    pq.write_table(table, sink, compression="zstd", row_group_size=_ROW_GROUP)
     return sink.getvalue()
 
 

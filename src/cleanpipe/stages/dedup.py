@@ -19,7 +19,7 @@ import xxhash
 
 from cleanpipe.config import DedupConfig
 from cleanpipe.models import DuplicateCluster
-from cleanpipe.sketch.lsh import band_hashes, candidate_pairs_from_keys, optimal_bands
+from cleanpipe.sketch.lsh import band_hashes, optimal_bands
 from cleanpipe.sketch.minhash import signatures_for_texts
 from cleanpipe.sketch.unionfind import connected_components
 from cleanpipe.stages.verify import verify_pair
@@ -35,7 +35,9 @@ def cluster_labels(texts: Sequence[str], *, config: DedupConfig, near: bool = Tr
     """Label each text with the smallest index of its duplicate cluster.
 
     With ``near`` off, only exact copies are clustered (``--no-dedup``: ids
-    stay unique, since they derive from the text).
+    stay unique, since they derive from the text). The steps are the ones the
+    corpus engine runs over partitions on disk (``cleanpipe.corpus``), here on
+    texts in memory.
 
     >>> a = "The Mekong Delta province of Ben Tre hopes to continue receiving support from Japan."
     >>> cluster_labels([a, "Something else entirely, about rice exports.", a],
@@ -45,26 +47,82 @@ def cluster_labels(texts: Sequence[str], *, config: DedupConfig, near: bool = Tr
     n = len(texts)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    # Exact fast path: identical texts share a representative (the first index).
-    first_of: dict[bytes, int] = {}
-    exact_pairs: list[tuple[int, int]] = []
-    representatives: list[int] = []
-    for index, text in enumerate(texts):
-        digest = exact_digest(text)
-        first = first_of.setdefault(digest, index)
-        if first == index:
-            representatives.append(index)
-        else:
-            exact_pairs.append((first, index))
-    pairs: list[tuple[int, int]] = list(exact_pairs)
+    ids = np.arange(n, dtype=np.int64)
+    digests = digest_array(texts)
+    pairs, representatives = exact_edges(digests, ids)
+    edges = [pairs]
     if near and len(representatives) > 1:
-        keys = band_keys((texts[i] for i in representatives), config=config)
-        for left, right in candidate_pairs_from_keys(keys).tolist():
-            first, second = representatives[left], representatives[right]
-            if verify_pair(texts[first], texts[second], config=config):
-                pairs.append((first, second))
-    edges = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return connected_components(n, edges)
+        keys = band_keys((texts[i] for i in representatives.tolist()), config=config)
+        candidates = candidate_edges((keys[:, b] for b in range(keys.shape[1])), representatives)
+        accepted = [verify_pair(texts[i], texts[j], config=config) for i, j in candidates.tolist()]
+        edges.append(candidates[np.asarray(accepted, dtype=bool).reshape(-1)])
+    return connected_components(n, np.concatenate(edges).reshape(-1, 2))
+
+
+def digest_array(texts: Iterable[str]) -> npt.NDArray[np.uint64]:
+    """The exact-copy digests of texts as ``(n, 2)`` uint64 (high and low halves).
+
+    >>> digest_array(["a", "b", "a"])[[0, 2]].tolist() == [digest_array(["a"])[0].tolist()] * 2
+    True
+    """
+    joined = b"".join(exact_digest(text) for text in texts)
+    return np.frombuffer(joined, dtype=">u8").astype(np.uint64).reshape(-1, 2)
+
+
+def exact_edges(
+    digests: npt.NDArray[np.uint64], ids: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Join exact copies: each text to the smallest id with the same digest.
+
+    Returns the edges ``(first, copy)`` and the representatives (the smallest
+    id of each digest, ascending): only they are signed and compared.
+
+    >>> d = np.array([[1, 2], [3, 4], [1, 2]], dtype=np.uint64)
+    >>> edges, reps = exact_edges(d, np.array([10, 11, 12]))
+    >>> edges.tolist(), reps.tolist()
+    ([[10, 12]], [10, 11])
+    """
+    if len(ids) == 0:
+        return np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort((ids, digests[:, 1], digests[:, 0]))
+    hi, lo, sorted_ids = digests[order, 0], digests[order, 1], ids[order]
+    new = np.ones(len(ids), dtype=bool)
+    new[1:] = (hi[1:] != hi[:-1]) | (lo[1:] != lo[:-1])
+    first = sorted_ids[new][np.cumsum(new) - 1]
+    edges = np.stack([first[~new], sorted_ids[~new]], axis=1).astype(np.int64)
+    return edges, np.sort(sorted_ids[new]).astype(np.int64)
+
+
+def candidate_edges(
+    bands: Iterable[npt.NDArray[np.uint64]], ids: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Star candidate edges from the band keys of ``ids``, one band at a time.
+
+    In each band, the members of a bucket are joined to its smallest id (see
+    ``sketch.lsh``); the edges of all bands are deduplicated and sorted. Only
+    one band's keys need be in memory at a time.
+
+    >>> keys = [np.array([5, 5, 6], dtype=np.uint64), np.array([1, 2, 1], dtype=np.uint64)]
+    >>> candidate_edges(keys, np.array([3, 7, 9])).tolist()
+    [[3, 7], [3, 9]]
+    """
+    found = [star_edges(keys, ids) for keys in bands]
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    stacked = np.concatenate(found)
+    if len(stacked) == 0:
+        return stacked.reshape(0, 2)
+    return np.unique(stacked, axis=0)
+
+
+def star_edges(keys: npt.NDArray[np.uint64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """One band's star edges: each member of a bucket joined to the bucket's smallest id."""
+    order = np.lexsort((ids, keys))
+    sorted_keys, sorted_ids = keys[order], ids[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    centre = sorted_ids[new][np.cumsum(new) - 1]
+    return np.stack([centre[~new], sorted_ids[~new]], axis=1).astype(np.int64)
 
 
 def exact_digest(text: str) -> bytes:

@@ -1,0 +1,187 @@
+"""The corpus steps, on the compact columns of the artifacts: never on the corpus itself.
+
+What the driver holds is a few integers per document: the exact-copy digest
+(16 bytes), a dense id and its place (8 + 8 bytes), and one band of LSH keys of
+the representatives at a time (8 bytes each). Texts stay on disk; candidate
+pairs are verified, and clusters merged, by tasks that read back just the rows
+they need (``cleanpipe.steps``).
+
+1. ``repeated_lines``: the scoped line hashes of the first copy of each text
+   (in walk order, as ``stages.repeated.count_lines`` counts them), counted with
+   one ``np.unique``; those in ``repeated_line_min_docs`` documents or more.
+2. ``DocTable``: every draft that survived step 1, ordered by ``(path, line)``
+   (its dense id, the order of ``stages.dedup.cluster_labels``).
+3. ``candidates``: exact copies by digest, then star edges band by band
+   (``stages.dedup.exact_edges`` / ``candidate_edges``: the same functions as
+   in memory).
+4. ``clusters``: connected components of the exact and verified edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from cleanpipe.sketch.unionfind import connected_components
+from cleanpipe.stages.dedup import exact_edges, star_edges
+from cleanpipe.work import PartSummary, load_array
+
+__all__ = ["DocTable", "repeated_lines"]
+
+_LINE_BITS = 32
+
+
+def repeated_lines(
+    parts: Sequence[Path], summaries: Sequence[PartSummary], *, min_docs: int
+) -> npt.NDArray[np.uint64]:
+    """The scoped line hashes seen in at least ``min_docs`` distinct texts, sorted."""
+    digests: list[npt.NDArray[np.uint64]] = []
+    seqs: list[npt.NDArray[np.int64]] = []
+    for number, (part, summary) in enumerate(zip(parts, summaries, strict=True)):
+        if summary.drafts:
+            digests.append(np.asarray(load_array(part, "digest")))
+            seqs.append((number << _LINE_BITS) + np.arange(summary.drafts, dtype=np.int64))
+    if not digests:
+        return np.zeros(0, dtype=np.uint64)
+    digest = np.concatenate(digests)
+    seq = np.concatenate(seqs)
+    del digests, seqs
+    order = np.lexsort((seq, digest[:, 1], digest[:, 0]))
+    sorted_digest = digest[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.any(sorted_digest[1:] != sorted_digest[:-1], axis=1)
+    first_seqs = np.sort(seq[order][first])
+    del digest, seq, order, sorted_digest
+    keys: list[npt.NDArray[np.uint64]] = []
+    for number, part in enumerate(parts):
+        lrow = load_array(part, "lrow")
+        if not len(lrow):
+            continue
+        counted = np.isin((number << _LINE_BITS) + np.asarray(lrow), first_seqs)
+        keys.append(np.asarray(load_array(part, "lkey"))[counted])
+    if not keys:
+        return np.zeros(0, dtype=np.uint64)
+    unique, counts = np.unique(np.concatenate(keys), return_counts=True)
+    return unique[counts >= min_docs].astype(np.uint64)
+
+
+@dataclass
+class _Part:
+    folder: Path
+    fix: Path | None
+    alive: npt.NDArray[np.int64]
+    """Rows of the partition still drafts after repeated-line removal."""
+    fixed_rows: npt.NDArray[np.int64]
+    fixed_alive: npt.NDArray[np.bool_]
+
+
+class DocTable:
+    """Every surviving draft of the corpus: dense id (the ``(path, line)`` order) and place."""
+
+    def __init__(
+        self, parts: Sequence[Path], fixes: Sequence[Path | None], paths: Sequence[Sequence[str]]
+    ) -> None:
+        rank = {path: r for r, path in enumerate(sorted({p for ps in paths for p in ps}))}
+        self.parts: list[_Part] = []
+        orders: list[npt.NDArray[np.int64]] = []
+        places: list[npt.NDArray[np.int64]] = []
+        for number, (folder, fix, names) in enumerate(zip(parts, fixes, paths, strict=True)):
+            pathidx = load_array(folder, "pathidx")
+            n = len(pathidx)
+            alive_mask = np.ones(n, dtype=bool)
+            fixed_rows = np.zeros(0, dtype=np.int64)
+            fixed_alive = np.zeros(0, dtype=bool)
+            if fix is not None:
+                fixed_rows = np.load(fix / "rows.npy")
+                fixed_alive = np.load(fix / "alive.npy")
+                alive_mask[fixed_rows[~fixed_alive]] = False
+            alive = np.flatnonzero(alive_mask).astype(np.int64)
+            self.parts.append(_Part(folder, fix, alive, fixed_rows, fixed_alive))
+            ranks = np.asarray([rank[name] for name in names], dtype=np.int64)
+            line = np.asarray(load_array(folder, "line"))[alive]
+            orders.append((ranks[np.asarray(pathidx)[alive]] << _LINE_BITS) | line)
+            places.append(np.stack([np.full(len(alive), number, dtype=np.int64), alive], axis=1))
+        order = np.concatenate(orders) if orders else np.zeros(0, dtype=np.int64)
+        place = np.concatenate(places) if places else np.zeros((0, 2), dtype=np.int64)
+        # Stable: a tie in (path, line) keeps walk order, as the in-memory sort does.
+        by_order = np.argsort(order, kind="stable")
+        self.place = place[by_order]
+        """``(part, row)`` of each dense id."""
+        self.dense: list[npt.NDArray[np.int64]] = []
+        """Per partition, the dense id of each surviving row (in ``alive`` order)."""
+        dense_of = np.empty(len(order), dtype=np.int64)
+        dense_of[by_order] = np.arange(len(order), dtype=np.int64)
+        start = 0
+        for part in self.parts:
+            self.dense.append(dense_of[start : start + len(part.alive)])
+            start += len(part.alive)
+
+    def __len__(self) -> int:
+        return len(self.place)
+
+    def digests(self) -> npt.NDArray[np.uint64]:
+        """The final exact-copy digest of each dense id."""
+        out = np.zeros((len(self), 2), dtype=np.uint64)
+        for part, dense in zip(self.parts, self.dense, strict=True):
+            digest = np.array(load_array(part.folder, "digest"))
+            if part.fix is not None and len(part.fixed_rows):
+                fixed = np.load(part.fix / "digest.npy")
+                digest[part.fixed_rows[part.fixed_alive]] = fixed
+            out[dense] = digest[part.alive]
+        return out
+
+    def bands(self, ids: npt.NDArray[np.int64], count: int) -> Iterator[npt.NDArray[np.uint64]]:
+        """The band keys of ``ids`` (sorted dense ids), one band at a time."""
+        where = [np.searchsorted(ids, dense) for dense in self.dense]
+        member = [
+            (w < len(ids)) & (ids[np.minimum(w, len(ids) - 1)] == dense) if len(ids) else w < 0
+            for w, dense in zip(where, self.dense, strict=True)
+        ]
+        for band in range(count):
+            keys = np.zeros(len(ids), dtype=np.uint64)
+            for part, hit, w in zip(self.parts, member, where, strict=True):
+                if not hit.any():
+                    continue
+                column = load_array(part.folder, "bands")[band]
+                values = np.array(column[part.alive])
+                if part.fix is not None and len(part.fixed_rows):
+                    fixed_rows = part.fixed_rows[part.fixed_alive]
+                    fixed = np.load(part.fix / "bands.npy", mmap_mode="r")[band]
+                    slot = np.searchsorted(part.alive, fixed_rows)
+                    values[slot] = fixed
+                    del fixed
+                keys[w[hit]] = values[hit]
+                del column
+            yield keys
+
+    def representatives(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The exact-copy edges, and the ids that stand for each distinct text."""
+        return exact_edges(self.digests(), np.arange(len(self), dtype=np.int64))
+
+    def candidates(self, ids: npt.NDArray[np.int64], bands: int) -> npt.NDArray[np.int64]:
+        """Star candidate edges among ``ids``, deduplicated and sorted."""
+        found = [star_edges(keys, ids) for keys in self.bands(ids, bands)]
+        if not found:
+            return np.zeros((0, 2), dtype=np.int64)
+        stacked = np.concatenate(found)
+        # One int64 code per pair makes np.unique dedupe and sort in one pass.
+        n = max(len(self), 1)
+        codes = np.unique(stacked[:, 0] * n + stacked[:, 1])
+        return np.stack([codes // n, codes % n], axis=1)
+
+
+def clusters(n: int, edges: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
+    """The clusters of two or more ids (each sorted), ordered by their smallest id."""
+    if len(edges) == 0:
+        return []
+    nodes = np.unique(edges)
+    labels = connected_components(len(nodes), np.searchsorted(nodes, edges))
+    order = np.lexsort((nodes, labels))
+    sorted_labels = labels[order]
+    cuts = np.flatnonzero(np.diff(sorted_labels)) + 1
+    del n
+    return [nodes[group] for group in np.split(order, cuts)]

@@ -1,0 +1,279 @@
+"""Plan a run: the dump's files in, partitions of about ``partition_bytes`` each out.
+
+A partition is the unit of work of the prepare step and of its artifact on
+disk (``cleanpipe.work``). Partitions are cut by size, never by file count:
+
+- **Small files** are grouped in walk order. A group ends after a file whose
+  path hashes to a boundary (content-defined cutting, as rsync and restic cut
+  chunks), or when it reaches four times the budget; the boundary rate is
+  chosen from the dump's mean file size so that groups average about the
+  budget. A file added to or removed from the dump therefore changes the key
+  of its own partition only, and an incremental run re-prepares just that.
+- **A large splittable file** (plain JSONL) is cut at line boundaries into
+  pieces of about the budget, so every worker shares it. The planner reads it
+  once to find the cuts and to number the lines before each cut (the line
+  numbers of origins stay those of the whole file).
+- **What cannot be split** (a gzip stream, a WARC file) is one piece, read as
+  a stream by one worker; its documents are still handled in bounded batches.
+
+Each partition has a **key**: a hash of its pieces' bytes (xxh3-128), the
+settings its artifact depends on and the code version. The same key means the
+same artifact, which is how a rerun resumes and an incremental run reuses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import xxhash
+
+from cleanpipe.config import Config
+from cleanpipe.errors import InputError
+from cleanpipe.models import Rejection
+from cleanpipe.read import InputEntry, display_path, list_inputs, open_input
+
+__all__ = ["PARTITION_BYTES", "Partition", "Piece", "Plan", "code_version", "plan_run"]
+
+PARTITION_BYTES = 16 * 1024 * 1024
+"""Input bytes per partition: ~6,000 news texts or ~200 HTML pages, a few seconds of
+work each, so two workers stay busy on a 100 MB dump and a progress bar moves."""
+
+_SPLIT_SUFFIXES = (".jsonl", ".ndjson")
+_READ_CHUNK = 1 << 20
+# A group of small files is cut at four times the budget whatever the hashes say.
+_MAX_GROUP_FACTOR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A file, or a byte range of one cut at line boundaries."""
+
+    rel_path: str
+    """The path relative to the dump folder (as listed; ``display_path`` for origins)."""
+    start: int = 0
+    end: int | None = None
+    """End of the range (exclusive); None for the whole file."""
+    first_line: int = 1
+    """The number of the first line of the range in the whole file (JSONL)."""
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """The pieces one prepare task reads, in walk order, and the key of its artifact."""
+
+    number: int
+    pieces: tuple[Piece, ...]
+    key: str
+    size: int
+
+
+@dataclass
+class Plan:
+    """What a run reads: the root, its partitions, and the inputs refused while listing."""
+
+    root: Path
+    partitions: list[Partition]
+    rejections: list[Rejection]
+    total_bytes: int
+    files: int
+
+    def paths(self) -> list[str]:
+        """Every file's path as origins show it, in walk order."""
+        seen: dict[str, None] = {}
+        for part in self.partitions:
+            for piece in part.pieces:
+                seen.setdefault(display_path(piece.rel_path), None)
+        return list(seen)
+
+
+def plan_run(raw: Path, *, config: Config, partition_bytes: int = PARTITION_BYTES) -> Plan:
+    """List ``raw`` (a folder, or one dump file) and cut it into partitions.
+
+    Raises:
+        InputError: ``raw`` is neither a folder nor a file.
+    """
+    if raw.is_dir():
+        root = raw
+        entries, rejections = list_inputs(raw, config=config.read)
+    elif raw.is_file():
+        root = raw.parent
+        entries, rejections = [InputEntry(raw.name)], []
+    else:
+        msg = f"{raw}: no such folder or file (cleanpipe run takes a dump folder or a dump file)"
+        raise InputError(msg, path=str(raw))
+    fingerprint = settings_fingerprint(config)
+    sized = [(entry, _size(root / entry.rel_path)) for entry in entries]
+    total = sum(size for _, size in sized)
+    mean = total / len(sized) if sized else 0.0
+    # Boundary rate: a file ends its group with probability 1/every.
+    every = max(1, round(partition_bytes / mean)) if mean else 1
+    partitions: list[Partition] = []
+    group: list[tuple[Piece, str]] = []
+    group_size = 0
+
+    def close_group() -> None:
+        nonlocal group, group_size
+        if group:
+            partitions.append(_partition(len(partitions), group, fingerprint))
+        group, group_size = [], 0
+
+    for entry, size in sized:
+        if size > partition_bytes and entry.rel_path.lower().endswith(_SPLIT_SUFFIXES):
+            cuts = _split_file(
+                root, entry, budget=partition_bytes, follow=config.read.follow_symlinks
+            )
+            if len(cuts) > 1:
+                close_group()
+                for piece, digest in cuts:
+                    partitions.append(_partition(len(partitions), [(piece, digest)], fingerprint))
+                continue
+        group.append(
+            (
+                Piece(entry.rel_path, size=size),
+                _file_digest(root, entry, follow=config.read.follow_symlinks),
+            )
+        )
+        group_size += size
+        boundary = xxhash.xxh64_intdigest(entry.rel_path.encode("utf-8", "surrogateescape"))
+        if boundary % every == 0 or group_size >= _MAX_GROUP_FACTOR * partition_bytes:
+            close_group()
+    close_group()
+    return Plan(
+        root=root, partitions=partitions, rejections=rejections, total_bytes=total, files=len(sized)
+    )
+
+
+def _partition(number: int, group: Sequence[tuple[Piece, str]], fingerprint: str) -> Partition:
+    hasher = xxhash.xxh3_128()
+    hasher.update(fingerprint.encode())
+    for piece, digest in group:
+        ident = [piece.rel_path, piece.start, piece.end, piece.first_line, digest]
+        hasher.update(orjson.dumps(ident, default=str))
+    pieces = tuple(piece for piece, _ in group)
+    return Partition(
+        number=number, pieces=pieces, key=hasher.hexdigest(), size=sum(p.size for p in pieces)
+    )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _file_digest(root: Path, entry: InputEntry, *, follow: bool) -> str:
+    """The xxh3-128 of a file's bytes; a file that cannot be read hashes by its error."""
+    hasher = xxhash.xxh3_128()
+    try:
+        with open_input(root / entry.rel_path, follow=follow) as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                hasher.update(chunk)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+    return hasher.hexdigest()
+
+
+def _split_file(
+    root: Path, entry: InputEntry, *, budget: int, follow: bool
+) -> list[tuple[Piece, str]]:
+    """Cut a JSONL file after the first newline past each multiple of ``budget``.
+
+    One sequential read finds the cuts, hashes each piece and counts the lines
+    before it. A file with a bare carriage return (a line break ``bytes.splitlines``
+    counts but a newline scan does not) is not cut: it stays one piece.
+    """
+    pieces: list[tuple[Piece, str]] = []
+    start = 0  # where the current piece starts in the file
+    start_lines = 0  # newlines before ``start``
+    position = 0  # file offset of the current chunk
+    seen_lines = 0  # newlines before ``position + offset``
+    hasher = xxhash.xxh3_128()
+    carriage_returns = crlf = 0
+    tail = b""
+    try:
+        with open_input(root / entry.rel_path, follow=follow) as handle:
+            while chunk := handle.read(_READ_CHUNK):
+                carriage_returns += chunk.count(b"\r")
+                crlf += (tail + chunk).count(b"\r\n")
+                tail = chunk[-1:]
+                offset = 0
+                while position + len(chunk) > start + budget:
+                    cut = chunk.find(b"\n", max(offset, start + budget - position))
+                    if cut < 0:
+                        break
+                    hasher.update(chunk[offset : cut + 1])
+                    seen_lines += chunk.count(b"\n", offset, cut + 1)
+                    end = position + cut + 1
+                    piece = Piece(
+                        entry.rel_path,
+                        start=start,
+                        end=end,
+                        first_line=start_lines + 1,
+                        size=end - start,
+                    )
+                    pieces.append((piece, hasher.hexdigest()))
+                    hasher = xxhash.xxh3_128()
+                    start, start_lines, offset = end, seen_lines, cut + 1
+                hasher.update(chunk[offset:])
+                seen_lines += chunk.count(b"\n", offset)
+                position += len(chunk)
+    except OSError:
+        return []
+    if carriage_returns != crlf:
+        return []
+    if position > start:
+        last = Piece(
+            entry.rel_path, start=start, end=None, first_line=start_lines + 1, size=position - start
+        )
+        pieces.append((last, hasher.hexdigest()))
+    return pieces
+
+
+def settings_fingerprint(config: Config) -> str:
+    """What a partition's artifact depends on besides its bytes: settings and code version."""
+    dedup = config.dedup.model_dump(
+        mode="json", exclude={"similarity_threshold", "min_length_ratio"}
+    )
+    parts: list[object] = [
+        code_version(),
+        config.read.model_dump(mode="json"),
+        config.extract.model_dump(mode="json"),
+        config.strip.model_dump(mode="json"),
+        config.normalize.model_dump(mode="json"),
+        dedup,
+        config.dedup_enabled,
+    ]
+    return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+_CODE_VERSION: list[str] = []
+
+
+def code_version() -> str:
+    """A hash of cleanpipe's own source files: an edit in a checkout changes it.
+
+    >>> len(code_version())
+    32
+    """
+    if not _CODE_VERSION:
+        package = Path(__file__).resolve().parent
+        hasher = xxhash.xxh3_128()
+        for path in sorted(_sources(package)):
+            hasher.update(path.relative_to(package).as_posix().encode())
+            hasher.update(path.read_bytes())
+        _CODE_VERSION.append(hasher.hexdigest())
+    return _CODE_VERSION[0]
+
+
+def _sources(package: Path) -> Iterable[Path]:
+    for folder, _dirs, files in os.walk(package):
+        for name in files:
+            if name.endswith(".py"):
+                yield Path(folder) / name

@@ -1,0 +1,441 @@
+"""The steps an engine schedules: pure functions of a task, artifacts in, artifacts out.
+
+Each function takes one picklable task, reads what it names from the work
+folder (``cleanpipe.work``), writes its result there, and returns a small
+summary. The local process pool and Dask run exactly these functions; neither
+holds any step logic of its own.
+
+- ``prepare_partition``: read → extract → strip → normalize → sign one partition.
+- ``fix_partition``: remove the lines repeated across the corpus from its drafts.
+- ``verify_edges``: decide a block of candidate pairs on their texts.
+- ``merge_records``: merge clusters (or single drafts) into records, a sorted run.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+import xxhash
+
+from cleanpipe.config import Config, DedupConfig
+from cleanpipe.models import Draft, Origin, RawDocument, Rejection, SkippedRecord
+from cleanpipe.plan import Piece
+from cleanpipe.read import read_piece
+from cleanpipe.sketch.lsh import optimal_bands
+from cleanpipe.stages.dedup import band_keys, digest_array
+from cleanpipe.stages.extract import extract
+from cleanpipe.stages.merge import merge_drafts
+from cleanpipe.stages.normalize import normalize_draft
+from cleanpipe.stages.repeated import draft_scope, line_keys
+from cleanpipe.stages.strip import line_key, strip_boilerplate
+from cleanpipe.stages.verify import verify_pair
+from cleanpipe.work import (
+    PartReader,
+    PartSummary,
+    PartWriter,
+    iter_rejections,
+    load_array,
+    save_array,
+    work_error,
+    write_texts,
+)
+
+__all__ = [
+    "FixTask",
+    "MergeTask",
+    "PrepareTask",
+    "VerifyTask",
+    "fix_partition",
+    "merge_records",
+    "prepare_document",
+    "prepare_partition",
+    "verify_edges",
+]
+
+# Drafts signed together: the vectorised shingling and signing run at full
+# speed from a few thousand texts on (see stages.dedup.SIGN_BATCH), and a
+# batch's columns stay a few MB.
+PREPARE_BATCH = 4096
+
+
+def prepare_document(doc: RawDocument, *, config: Config) -> tuple[Draft | Rejection, Counter[str]]:
+    """Extract, strip and normalize one document (everything before the corpus steps)."""
+    removed: Counter[str] = Counter()
+    drafted = extract(doc, config=config.extract)
+    if isinstance(drafted, Rejection):
+        return drafted, removed
+    stripped = strip_boilerplate(drafted.paragraphs, title=drafted.title, config=config.strip)
+    removed.update(r.rule for r in stripped.removed)
+    if not stripped.paragraphs:
+        return _no_content(doc.origin, "nothing left after removing boilerplate"), removed
+    draft = drafted.model_copy(
+        update={
+            "paragraphs": stripped.paragraphs,
+            "dateline": drafted.dateline or stripped.dateline,
+            "source": drafted.source or stripped.source,
+        }
+    )
+    draft = normalize_draft(draft, config=config.normalize)
+    if not draft.paragraphs:
+        return _no_content(doc.origin, "nothing left after normalization"), removed
+    return draft, removed
+
+
+@dataclass(frozen=True)
+class PrepareTask:
+    """One partition to prepare: pieces of files under ``root``, or documents in memory."""
+
+    config: Config
+    parts: str
+    """The work folder's ``parts`` folder."""
+    key: str
+    root: str | None = None
+    pieces: tuple[Piece, ...] = ()
+    documents: tuple[RawDocument, ...] = ()
+
+
+def prepare_partition(task: PrepareTask) -> PartSummary:
+    """Read, extract, strip, normalize and sign one partition into its artifact.
+
+    Raises:
+        OutputError: the work folder cannot be written (a full disk).
+    """
+    config = task.config
+    bands, _rows = optimal_bands(config.dedup.jaccard_threshold, config.dedup.num_perm)
+    folder = Path(task.parts)
+    try:
+        writer = PartWriter(folder, task.key, bands=bands)
+    except OSError as exc:
+        raise work_error(folder, exc) from exc
+    try:
+        batch: list[Draft] = []
+        for item in _documents(task):
+            if isinstance(item, Rejection):
+                writer.add_rejection(item)
+                continue
+            if isinstance(item, SkippedRecord):
+                writer.summary.skipped[item.kind] += 1
+                continue
+            outcome, removed = prepare_document(item, config=config)
+            writer.summary.removed.update(removed)
+            if isinstance(outcome, Rejection):
+                writer.add_rejection(outcome)
+                continue
+            batch.append(outcome)
+            if len(batch) == PREPARE_BATCH:
+                _add_batch(writer, batch, config=config, bands=bands)
+                batch = []
+        _add_batch(writer, batch, config=config, bands=bands)
+        return writer.close()
+    except OSError as exc:
+        writer.abort()
+        raise work_error(folder, exc) from exc
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _documents(task: PrepareTask) -> Iterator[RawDocument | Rejection | SkippedRecord]:
+    if task.root is None:
+        yield from task.documents
+        return
+    root = Path(task.root)
+    for piece in task.pieces:
+        yield from read_piece(
+            root,
+            piece.rel_path,
+            config=task.config.read,
+            start=piece.start,
+            end=piece.end,
+            first_line=piece.first_line,
+        )
+
+
+def _add_batch(writer: PartWriter, batch: list[Draft], *, config: Config, bands: int) -> None:
+    if not batch:
+        return
+    texts = [draft.text for draft in batch]
+    digests = digest_array(texts)
+    if config.dedup_enabled:
+        keys = band_keys(texts, config=config.dedup)
+    else:
+        keys = np.zeros((len(batch), bands), dtype=np.uint64)
+    rows: list[int] = []
+    hashed: list[int] = []
+    if "repeated_line" not in config.strip.disabled_rules:
+        for row, draft in enumerate(batch):
+            scope = draft_scope(draft)
+            for key in line_keys(draft, config=config.strip):
+                rows.append(row)
+                hashed.append(scoped_line_hash(scope, key))
+    writer.add_drafts(
+        batch,
+        digests=digests,
+        bands=keys,
+        line_rows=np.asarray(rows, dtype=np.int64),
+        line_keys=np.asarray(hashed, dtype=np.uint64),
+    )
+
+
+def scoped_line_hash(scope: str, key: str) -> int:
+    """The 64-bit key under which a line is counted in its scope (source) across the corpus.
+
+    >>> scoped_line_hash("VNA", "share this") != scoped_line_hash("", "share this")
+    True
+    """
+    return xxhash.xxh3_64_intdigest(f"{scope}\0{key}".encode("utf-8", "surrogatepass"))
+
+
+@dataclass(frozen=True)
+class FixTask:
+    """Remove the repeated lines ``repeated`` (sorted scoped line hashes) from one partition."""
+
+    config: Config
+    part: str
+    fix: str
+    repeated: npt.NDArray[np.uint64]
+
+
+@dataclass
+class FixSummary:
+    """What removing repeated lines did to one partition."""
+
+    fixed: bool = False
+    removed: int = 0
+    rejections: int = 0
+    first_rejection: tuple[str, int, str, str] | None = None
+
+
+def fix_partition(task: FixTask) -> FixSummary:
+    """Drop the repeated lines from the drafts that hold one; re-sign what changed.
+
+    A draft left with no paragraph becomes a ``no-content`` rejection. Writes
+    ``fix/<key>/`` only when some draft changed.
+
+    Raises:
+        OutputError: the work folder cannot be written (a full disk).
+    """
+    part, fix = Path(task.part), Path(task.fix)
+    lrow, lkey = load_array(part, "lrow"), load_array(part, "lkey")
+    hit = np.isin(lkey, task.repeated)
+    summary = FixSummary()
+    if not hit.any():
+        return summary
+    rows = np.unique(lrow[hit]).astype(np.int64)
+    repeated = set(task.repeated.tolist())
+    reader = PartReader([part], [None])
+    alive = np.ones(len(rows), dtype=bool)
+    texts: list[str] = []
+    try:
+        fix.mkdir(parents=True, exist_ok=True)
+        with (fix / "rejects.jsonl").open("wb") as rejects:
+            for position, draft in enumerate(reader.drafts(0, rows.tolist())):
+                scope = draft_scope(draft)
+                kept = tuple(
+                    p
+                    for p in draft.paragraphs
+                    if scoped_line_hash(scope, line_key(p)) not in repeated
+                )
+                summary.removed += len(draft.paragraphs) - len(kept)
+                if kept:
+                    texts.append("\n\n".join(kept))
+                    continue
+                alive[position] = False
+                rejection = _no_content(draft.origin, "only lines repeated across the corpus")
+                rejects.write(orjson.dumps(rejection.model_dump(mode="json")) + b"\n")
+                summary.rejections += 1
+                key = (rejection.path, rejection.line or 0, rejection.reason, rejection.detail)
+                if summary.first_rejection is None or key[:2] < summary.first_rejection[:2]:
+                    summary.first_rejection = key
+        config = task.config
+        bands, _rows = optimal_bands(config.dedup.jaccard_threshold, config.dedup.num_perm)
+        if config.dedup_enabled and texts:
+            keys = band_keys(texts, config=config.dedup)
+        else:
+            keys = np.zeros((len(texts), bands), dtype=np.uint64)
+        save_array(fix, "rows", rows)
+        save_array(fix, "alive", alive)
+        save_array(fix, "digest", digest_array(texts).reshape(-1, 2))
+        save_array(fix, "bands", keys.reshape(len(texts), bands).T)
+        write_texts(fix / "texts.arrow", texts)
+    except OSError as exc:
+        raise work_error(fix, exc) from exc
+    finally:
+        reader.close()
+    summary.fixed = True
+    return summary
+
+
+@dataclass(frozen=True)
+class VerifyTask:
+    """Candidate pairs to decide: rows ``(part_u, row_u, part_v, row_v)``."""
+
+    config: DedupConfig
+    parts: tuple[str, ...]
+    fixes: tuple[str | None, ...]
+    edges: npt.NDArray[np.int64]
+
+
+def verify_edges(task: VerifyTask) -> npt.NDArray[np.bool_]:
+    """Decide each candidate pair of the block on the two texts (``stages.verify``)."""
+    reader = PartReader([Path(p) for p in task.parts], _fix_paths(task.fixes))
+    try:
+        return np.fromiter(
+            (
+                verify_pair(reader.text(pu, ru), reader.text(pv, rv), config=task.config)
+                for pu, ru, pv, rv in task.edges.tolist()
+            ),
+            dtype=bool,
+            count=len(task.edges),
+        )
+    finally:
+        reader.close()
+
+
+@dataclass(frozen=True)
+class MergeTask:
+    """Records to make: single drafts of one partition, or clusters of drafts of several."""
+
+    parts: tuple[str, ...]
+    fixes: tuple[str | None, ...]
+    run: str
+    """The sorted run file to write."""
+    part: int = -1
+    rows: npt.NDArray[np.int64] | None = None
+    """With ``part``: the rows of that partition that are records alone."""
+    clusters: tuple[npt.NDArray[np.int64], ...] = ()
+    """Each cluster's members as ``(n, 2)`` rows of ``(part, row)``."""
+
+
+@dataclass
+class MergeSummary:
+    """What one merge task wrote."""
+
+    records: int = 0
+    origins: int = 0
+    sizes: Counter[int] = field(default_factory=Counter)
+
+
+def merge_records(task: MergeTask) -> MergeSummary:
+    """Merge the task's clusters (``stages.merge``) and write the records as a run sorted by id.
+
+    Each line of the run is ``<id>\\t<canonical JSON>``.
+
+    Raises:
+        OutputError: the work folder cannot be written (a full disk).
+    """
+    reader = PartReader([Path(p) for p in task.parts], _fix_paths(task.fixes))
+    summary = MergeSummary()
+    lines: list[bytes] = []
+    try:
+        if task.rows is not None:
+            for draft in reader.drafts(task.part, task.rows.tolist()):
+                lines.append(_record_line([draft]))
+            summary.records += len(task.rows)
+            summary.origins += len(task.rows)
+        for members in task.clusters:
+            drafts: list[Draft] = []
+            for part in np.unique(members[:, 0]).tolist():
+                rows = members[members[:, 0] == part, 1]
+                drafts.extend(reader.drafts(part, rows.tolist()))
+            lines.append(_record_line(drafts))
+            summary.records += 1
+            summary.origins += len(drafts)
+            summary.sizes[len(drafts)] += 1
+    finally:
+        reader.close()
+    lines.sort()
+    path = Path(task.run)
+    try:
+        with path.open("wb") as handle:
+            handle.writelines(lines)
+    except OSError as exc:
+        raise work_error(path.parent, exc) from exc
+    return summary
+
+
+def _record_line(drafts: Sequence[Draft]) -> bytes:
+    article = merge_drafts(drafts)
+    body = orjson.dumps(article.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    return article.id.encode() + b"\t" + body + b"\n"
+
+
+def _fix_paths(fixes: Sequence[str | None]) -> list[Path | None]:
+    return [None if f is None else Path(f) for f in fixes]
+
+
+def _no_content(origin: Origin, detail: str) -> Rejection:
+    return Rejection(detail=detail, line=origin.line, path=origin.path, reason="no-content")
+
+
+# --- sorted runs ---------------------------------------------------------------------------
+
+# Runs merged at once: each holds one buffered line and an open file.
+_FAN_IN = 128
+
+
+def merge_record_runs(paths: Sequence[Path], scratch: Path) -> Iterator[bytes]:
+    """The records of sorted runs, merged by id (each line without its ``<id>\\t`` prefix)."""
+    runs = _reduce_runs(list(paths), scratch)
+    files = [path.open("rb") for path in runs]
+    try:
+        for line in heapq.merge(*files, key=_id_prefix):
+            yield line[17:]
+    finally:
+        for handle in files:
+            handle.close()
+
+
+def merge_rejection_runs(paths: Sequence[Path]) -> Iterator[Rejection]:
+    """Rejections of several files, each in read order, merged in (path, line) order.
+
+    Each file is sorted on its own first (stably: one file's rejections fit in
+    memory, as its partition does); ties keep the order of ``paths``.
+    """
+    sources = [_sorted_rejections(path) for path in paths]
+    yield from heapq.merge(*sources, key=_rejection_key)
+
+
+def _sorted_rejections(path: Path) -> Iterator[Rejection]:
+    yield from sorted(iter_rejections(path), key=_rejection_key)
+
+
+def _rejection_key(rejection: Rejection) -> tuple[str, int]:
+    return (rejection.path, rejection.line or 0)
+
+
+def _id_prefix(line: bytes) -> bytes:
+    return line[:16]
+
+
+def _reduce_runs(paths: list[Path], scratch: Path) -> list[Path]:
+    """Merge runs in groups until at most ``_FAN_IN`` remain (bounded open files)."""
+    level = 0
+    while len(paths) > _FAN_IN:
+        merged: list[Path] = []
+        for start in range(0, len(paths), _FAN_IN):
+            group = paths[start : start + _FAN_IN]
+            target = scratch / f"merge-{level}-{start}.run"
+            files = [path.open("rb") for path in group]
+            try:
+                with target.open("wb") as out:
+                    for line in heapq.merge(*files, key=_id_prefix):
+                        out.write(line)
+            finally:
+                for handle in files:
+                    handle.close()
+            merged.append(target)
+        paths, level = merged, level + 1
+    return paths
+
+
+def rejection_sources(paths: Iterable[Path]) -> list[Path]:
+    """The rejection files that exist, in the order given."""
+    return [path for path in paths if path.is_file()]

@@ -1,0 +1,367 @@
+"""The work folder: per-partition artifacts on disk, the contract between the steps.
+
+Beside ``read.py`` (the dump) and ``write.py`` (the output), the only module
+that touches files. A run keeps its work in ``OUT/.cleanpipe/work`` (or
+``--work-dir``)::
+
+    parts/<key>/            one prepared partition (complete once renamed into place)
+        drafts.arrow        Arrow IPC file: path, line, format, sha256, title, date, source,
+                            dateline, url, author, language, text (paragraphs joined by \\n\\n)
+        pathidx.npy line.npy   per draft: index into meta's paths, line (0 for a file)
+        digest.npy          per draft: the 128-bit exact-copy digest as two uint64
+        bands.npy           the LSH band keys, (bands, drafts) uint64: a band is contiguous
+        lrow.npy lkey.npy   per short paragraph: its draft, and the hash of (scope, line key)
+        rejects.jsonl       the partition's rejections, in read order
+        meta.json           counts: drafts, removals by rule, skipped WARC records, paths
+    fix/<key>/              the same partition after repeated-line removal, per run:
+        rows.npy alive.npy digest.npy bands.npy texts.arrow rejects.jsonl meta.json
+    runs/                   sorted runs of records and rejections, merged into the output
+
+A partition folder is written under a temporary name and renamed when
+complete, so a killed run leaves only whole artifacts, which the next run with
+the same keys (a resume, or ``--incremental``) takes as they are. Everything
+else is removed when a run starts (``WorkFolder.open``), and the whole folder
+after a successful run unless it is kept for ``--incremental``: it never grows
+beyond one run's work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from cleanpipe.errors import OutputError
+from cleanpipe.models import Draft, Origin, Rejection
+
+__all__ = ["DRAFT_FIELDS", "PartReader", "PartWriter", "WorkFolder", "work_error"]
+
+DRAFT_FIELDS = ("title", "date", "source", "dateline", "url", "author", "language")
+"""The optional metadata columns of ``drafts.arrow``, after the origin's and before ``text``."""
+
+_SCHEMA = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("line", pa.int64()),
+        pa.field("format", pa.string(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+        *(pa.field(name, pa.string()) for name in DRAFT_FIELDS),
+        pa.field("text", pa.large_string(), nullable=False),
+    ]
+)
+_META = "meta.json"
+
+
+def work_error(path: Path, exc: OSError) -> OutputError:
+    """The one-line error of a work folder that cannot be written (a full disk)."""
+    why = exc.strerror or str(exc)
+    return OutputError(
+        f"{path}: cannot write the work folder ({why}); the previous output, if any, "
+        "is untouched; free some space or choose another --work-dir"
+    )
+
+
+class WorkFolder:
+    """The folder of one run's artifacts (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+        self.parts = self.path / "parts"
+        self.fixes = self.path / "fix"
+        self.runs = self.path / "runs"
+
+    def open(self, keep: Iterable[str]) -> int:
+        """Create the folder; remove what the keys ``keep`` do not name. Return parts reused."""
+        keep = set(keep)
+        reused = 0
+        try:
+            self.parts.mkdir(parents=True, exist_ok=True)
+            for entry in list(self.parts.iterdir()):
+                if entry.name in keep and (entry / _META).is_file():
+                    reused += 1
+                else:
+                    _remove(entry)
+            for folder in (self.fixes, self.runs):
+                _remove(folder)
+                folder.mkdir()
+        except OSError as exc:
+            raise work_error(self.path, exc) from exc
+        return reused
+
+    def part(self, key: str) -> Path:
+        """The folder of the partition artifact ``key``."""
+        return self.parts / key
+
+    def has(self, key: str) -> bool:
+        """Whether a complete artifact of ``key`` is on disk."""
+        return (self.parts / key / _META).is_file()
+
+    def size_bytes(self) -> int:
+        """The bytes the folder holds now."""
+        total = 0
+        for folder, _dirs, files in os.walk(self.path):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += (Path(folder) / name).stat().st_size
+        return total
+
+    def remove(self) -> None:
+        """Remove the whole folder (after a successful run that keeps nothing)."""
+        _remove(self.path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+@dataclass
+class PartSummary:
+    """What the driver learns of a prepared partition: counts, never documents."""
+
+    key: str
+    drafts: int = 0
+    rejections: int = 0
+    removed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    paths: list[str] = field(default_factory=list)
+    first_rejection: tuple[str, int, str, str] | None = None
+    """(path, line, reason, detail) of the first rejection in (path, line) order."""
+
+
+class PartWriter:
+    """Write one partition's artifact under a temporary name; ``close`` puts it in place."""
+
+    def __init__(self, folder: Path, key: str, *, bands: int) -> None:
+        self.final = folder / key
+        self.tmp = folder / f".{key}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+        self.tmp.mkdir(parents=True)
+        self._bands = bands
+        self._sink = pa.OSFile(str(self.tmp / "drafts.arrow"), "wb")
+        self._writer = ipc.new_file(self._sink, _SCHEMA)
+        self._paths: dict[str, int] = {}
+        self._pathidx: list[npt.NDArray[np.uint32]] = []
+        self._lines: list[npt.NDArray[np.int64]] = []
+        self._digests: list[npt.NDArray[np.uint64]] = []
+        self._band_keys: list[npt.NDArray[np.uint64]] = []
+        self._lrows: list[npt.NDArray[np.int64]] = []
+        self._lkeys: list[npt.NDArray[np.uint64]] = []
+        self._rejects = (self.tmp / "rejects.jsonl").open("wb")
+        self.summary = PartSummary(key=key)
+
+    def add_drafts(
+        self,
+        drafts: Sequence[Draft],
+        *,
+        digests: npt.NDArray[np.uint64],
+        bands: npt.NDArray[np.uint64],
+        line_rows: npt.NDArray[np.int64],
+        line_keys: npt.NDArray[np.uint64],
+    ) -> None:
+        """Append a batch of drafts with their compact columns.
+
+        ``line_rows`` are positions in this batch.
+        """
+        if not drafts:
+            return
+        columns: dict[str, list[Any]] = {name: [] for name in _SCHEMA.names}
+        pathidx = np.empty(len(drafts), dtype=np.uint32)
+        lines = np.empty(len(drafts), dtype=np.int64)
+        for i, draft in enumerate(drafts):
+            origin = draft.origin
+            columns["path"].append(origin.path)
+            columns["line"].append(origin.line)
+            columns["format"].append(origin.format)
+            columns["sha256"].append(origin.sha256)
+            for name in DRAFT_FIELDS:
+                columns[name].append(getattr(draft, name))
+            columns["text"].append(draft.text)
+            pathidx[i] = self._paths.setdefault(origin.path, len(self._paths))
+            lines[i] = origin.line or 0
+        self._writer.write_batch(pa.RecordBatch.from_pydict(columns, schema=_SCHEMA))
+        self._lrows.append(line_rows + self.summary.drafts)
+        self._lkeys.append(line_keys)
+        self.summary.drafts += len(drafts)
+        self._pathidx.append(pathidx)
+        self._lines.append(lines)
+        self._digests.append(digests.reshape(-1, 2))
+        self._band_keys.append(bands.reshape(len(drafts), self._bands))
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        """Record one rejection (kept in read order)."""
+        self._rejects.write(orjson.dumps(rejection.model_dump(mode="json")) + b"\n")
+        self.summary.rejections += 1
+        key = (rejection.path, rejection.line or 0, rejection.reason, rejection.detail)
+        first = self.summary.first_rejection
+        if first is None or key[:2] < first[:2]:
+            self.summary.first_rejection = key
+
+    def close(self) -> PartSummary:
+        """Write the columns and the meta file, and rename the folder into place."""
+        self._writer.close()
+        self._sink.close()
+        self._rejects.close()
+        arrays = {
+            "pathidx": _concat(self._pathidx, np.uint32, (0,)),
+            "line": _concat(self._lines, np.int64, (0,)),
+            "digest": _concat(self._digests, np.uint64, (0, 2)),
+            "bands": _concat(self._band_keys, np.uint64, (0, self._bands)).T,
+            "lrow": _concat(self._lrows, np.int64, (0,)),
+            "lkey": _concat(self._lkeys, np.uint64, (0,)),
+        }
+        for name, array in arrays.items():
+            np.save(self.tmp / f"{name}.npy", array, allow_pickle=False)
+        summary = self.summary
+        summary.paths = list(self._paths)
+        meta = {
+            "drafts": summary.drafts,
+            "first_rejection": summary.first_rejection,
+            "paths": summary.paths,
+            "rejections": summary.rejections,
+            "removed": dict(summary.removed),
+            "skipped": dict(summary.skipped),
+        }
+        (self.tmp / _META).write_bytes(orjson.dumps(meta, option=orjson.OPT_SORT_KEYS))
+        _remove(self.final)
+        self.tmp.replace(self.final)
+        return summary
+
+    def abort(self) -> None:
+        """Drop the unfinished artifact."""
+        with contextlib.suppress(Exception):
+            self._writer.close()
+            self._sink.close()
+        with contextlib.suppress(OSError):
+            self._rejects.close()
+        with contextlib.suppress(OSError):
+            _remove(self.tmp)
+
+
+def _concat(parts: list[Any], dtype: type, empty: tuple[int, ...]) -> npt.NDArray[Any]:
+    if not parts:
+        return np.zeros(empty, dtype=dtype)
+    return np.ascontiguousarray(np.concatenate(parts), dtype=dtype)
+
+
+def read_summary(folder: Path) -> PartSummary:
+    """Read back the summary of a complete partition artifact."""
+    meta = orjson.loads((folder / _META).read_bytes())
+    first = meta["first_rejection"]
+    return PartSummary(
+        key=folder.name,
+        drafts=int(meta["drafts"]),
+        rejections=int(meta["rejections"]),
+        removed=Counter({str(k): int(v) for k, v in meta["removed"].items()}),
+        skipped=Counter({str(k): int(v) for k, v in meta["skipped"].items()}),
+        paths=[str(p) for p in meta["paths"]],
+        first_rejection=None if first is None else (first[0], first[1], first[2], first[3]),
+    )
+
+
+def load_array(folder: Path, name: str) -> npt.NDArray[Any]:
+    """A column of an artifact, memory-mapped (read-only)."""
+    array: npt.NDArray[Any] = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+    return array
+
+
+def save_array(folder: Path, name: str, array: npt.NDArray[Any]) -> None:
+    """Write a column of an artifact."""
+    np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+
+
+def iter_rejections(path: Path) -> Iterator[Rejection]:
+    """The rejections of an artifact's ``rejects.jsonl``, in the order written."""
+    if not path.is_file():
+        return
+    with path.open("rb") as handle:
+        for line in handle:
+            yield Rejection.model_construct(**orjson.loads(line))
+
+
+def write_texts(path: Path, texts: Sequence[str]) -> None:
+    """Write a column of texts as an Arrow IPC file."""
+    table = pa.table({"text": pa.array(list(texts), type=pa.large_string())})
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+class PartReader:
+    """Random access to the drafts of prepared partitions (memory-mapped Arrow files).
+
+    Only the rows asked for are read from disk; ``fixed`` texts (after
+    repeated-line removal) replace the prepared ones.
+    """
+
+    def __init__(self, parts: Sequence[Path], fixes: Sequence[Path | None]) -> None:
+        self._parts = list(parts)
+        self._fixes = list(fixes)
+        self._tables: dict[int, pa.Table] = {}
+        self._fixed: dict[int, dict[int, str]] = {}
+
+    def _table(self, part: int) -> pa.Table:
+        table = self._tables.get(part)
+        if table is None:
+            source = pa.memory_map(str(self._parts[part] / "drafts.arrow"), "r")
+            table = ipc.open_file(source).read_all()
+            self._tables[part] = table
+            fixed: dict[int, str] = {}
+            fix = self._fixes[part]
+            if fix is not None and (fix / "texts.arrow").is_file():
+                rows = np.load(fix / "rows.npy")[np.load(fix / "alive.npy")]
+                texts = ipc.open_file(pa.memory_map(str(fix / "texts.arrow"), "r")).read_all()
+                fixed = dict(zip(rows.tolist(), texts.column("text").to_pylist(), strict=True))
+            self._fixed[part] = fixed
+        return table
+
+    def text(self, part: int, row: int) -> str:
+        """The final text of one draft."""
+        table = self._table(part)
+        fixed = self._fixed[part].get(row)
+        if fixed is not None:
+            return fixed
+        value: str = table.column("text")[row].as_py()
+        return value
+
+    def drafts(self, part: int, rows: Sequence[int] | None = None) -> list[Draft]:
+        """Drafts of one partition (the rows asked for, or all), with their final texts."""
+        table = self._table(part)
+        if rows is not None:
+            table = table.take(pa.array(list(rows), type=pa.int64()))
+            positions = list(rows)
+        else:
+            positions = list(range(table.num_rows))
+        fixed = self._fixed[part]
+        drafts = []
+        for position, row in zip(positions, table.to_pylist(), strict=True):
+            text = fixed.get(position, row["text"])
+            origin = Origin.model_construct(
+                format=row["format"], line=row["line"], path=row["path"], sha256=row["sha256"]
+            )
+            drafts.append(
+                Draft.model_construct(
+                    origin=origin,
+                    paragraphs=tuple(text.split("\n\n")),
+                    removed=(),
+                    **{name: row[name] for name in DRAFT_FIELDS},
+                )
+            )
+        return drafts
+
+    def close(self) -> None:
+        """Release the memory maps."""
+        self._tables.clear()
+        self._fixed.clear()
