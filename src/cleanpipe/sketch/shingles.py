@@ -1,12 +1,23 @@
-r"""Word tokens and hashed word shingles.
+r"""Word tokens and hashed word shingles (character shingles in scripts without spaces).
 
-Takes plain strings; gives lowercase word tokens and 32-bit shingle hashes, the
+Takes plain strings; gives lowercase tokens and 32-bit shingle hashes, the
 input of :class:`cleanpipe.sketch.minhash.MinHasher`. Nothing is dropped: a text
 with fewer tokens than ``shingle_size`` gives one shingle of all its tokens, an
 empty text gives no shingle.
 
-The tokens are always exactly :func:`tokenize`'s, ``re.findall(r"\w+",
-text.lower())``. The batch path (:func:`flat_shingle_hashes`) finds them with no
+A token is a run of word characters (``\w+``), except in the scripts written
+without spaces between words (Han, Hiragana, Katakana, Thai, Lao, Khmer,
+Myanmar: ``_NO_SPACE``), where every character is a token of its own. A
+Chinese clause is otherwise one ``\w+`` token, so a copy with one character
+changed shared no shingle with its original; with one token per character the
+shingles of such a run are its character n-grams (n = ``shingle_size``), the
+rest of the text keeps word n-grams, and the choice is made per run, so a
+mixed text (a Latin name in a Chinese story) gets both. No segmenter: none
+with its dictionary in the wheel covers Chinese, Japanese and Thai at once, and
+character n-grams need no dictionary (the usual choice for near-duplicates).
+
+The tokens are always exactly :func:`tokenize`'s, ``_TOKEN.findall(text.lower())``.
+The batch path (:func:`flat_shingle_hashes`) finds them with no
 regex and no Python code per token or per character, because for ~400-word
 texts tokenising in Python cost more than signing:
 
@@ -53,7 +64,19 @@ import xxhash
 
 __all__ = ["flat_shingle_hashes", "normalize_words", "shingle_hashes", "tokenize"]
 
-_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, CJK
+# radicals and symbols (U+3005 々, U+3006 〆 and U+3007 〇 are \w), Hiragana,
+# Katakana (not the middle dot U+30FB, a separator), CJK Unified Ideographs with
+# extension A, compatibility ideographs, halfwidth Katakana, and the ideograph
+# planes 2 and 3. Thai and Lao vowel signs are not \w: inside these blocks every
+# character counts, marks included.
+_NO_SPACE = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3005-\u3007"
+    "\u3040-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uff66-\uff9f\U00020000-\U0003ffff"
+)
+_TOKEN = re.compile(f"[{_NO_SPACE}]|[^\\W{_NO_SPACE}]+")
+_NO_SPACE_CHAR = re.compile(f"[{_NO_SPACE}]")
 _ASCII_BYTES = bytes(range(128))
 
 # ASCII word bytes lowercased, other ASCII bytes a space; bytes >= 0x80 (UTF-8 lead and
@@ -105,8 +128,10 @@ def tokenize(text: str) -> list[str]:
 
     >>> tokenize("HANOI (VNA) — Café prices rose 3.5% on Monday.")
     ['hanoi', 'vna', 'café', 'prices', 'rose', '3', '5', 'on', 'monday']
+    >>> tokenize("新华社河内电 VNA报道")
+    ['新', '华', '社', '河', '内', '电', 'vna', '报', '道']
     """
-    return _WORD.findall(text.lower())
+    return _TOKEN.findall(text.lower())
 
 
 def normalize_words(text: str) -> str:
@@ -130,7 +155,12 @@ def normalize_words(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _is_word_char(char: str) -> bool:
-    return _WORD.fullmatch(char) is not None
+    return _TOKEN.fullmatch(char) is not None
+
+
+@lru_cache(maxsize=65536)
+def _is_no_space_char(char: str) -> bool:
+    return _NO_SPACE_CHAR.fullmatch(char) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -157,6 +187,10 @@ def _encode_for_scan(text: str) -> bytes:
     if text.isascii():
         return encoded
     chars = set(encoded.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
+    if any(map(_is_no_space_char, chars)):
+        # One token per character in these runs: the regex itself, joined by spaces
+        # (the tokens hold no ASCII separator, so the byte scan finds them again).
+        return " ".join(_TOKEN.findall(text.lower())).encode("utf-8", "surrogatepass")
     if any(map(_changes_case, chars)):
         # str.lower is idempotent over all of Unicode: no character left changes case.
         encoded = text.lower().encode("utf-8", "surrogatepass")
