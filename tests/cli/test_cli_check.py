@@ -13,6 +13,7 @@ from cleanpipe.cli import main
 from cleanpipe.config import Config
 from cleanpipe.pipeline import run
 from tests.unit.test_check import _VOCABULARY as _WORDS
+from tests.unit.test_check import _rehashed
 
 
 def _dump(raw: Path, *, count: int, seed: int = 3) -> None:
@@ -54,6 +55,8 @@ def short_corpus(corpus: tuple[Path, Path], tmp_path: Path) -> Path:
     )
     records.sort(key=lambda a: a.id)
     (out / "articles.jsonl").write_bytes(b"".join(canonical_json(a) + b"\n" for a in records))
+    # report.json's outputs name the new articles.jsonl: short, not torn.
+    (out / "report.json").write_bytes(_rehashed((out / "report.json").read_bytes(), out))
     return out
 
 
@@ -184,7 +187,7 @@ def test_stale_output_exits_1(
         ),
         pytest.param(
             ["check", "--raw", "{tmp}/nope", "{out}"],
-            "cleanpipe: error: {tmp}/nope: not a folder",
+            "cleanpipe: error: {tmp}/nope: no such folder or file",
             id="raw-missing",
         ),
     ],

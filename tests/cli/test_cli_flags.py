@@ -48,7 +48,7 @@ def test_debug_and_log_level_before_the_subcommand_are_kept(command: str) -> Non
 
 
 def test_run_debug_after_the_command_shows_the_traceback(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not a folder"):
+    with pytest.raises(InputError, match="no such folder or file"):
         main(["run", str(tmp_path / "missing"), str(tmp_path / "out"), "--debug"])
 
 

@@ -36,7 +36,7 @@ def test_missing_raw_folder_is_one_error_line_and_exit_2(
     assert code == 2
     assert err == (
         f"cleanpipe: error: {tmp_path / 'missing'}: "
-        "not a folder (cleanpipe run takes a dump folder)\n"
+        "no such folder or file (cleanpipe run takes a dump folder or a dump file)\n"
     )
 
 

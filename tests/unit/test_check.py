@@ -212,7 +212,10 @@ def _rehashed(report: bytes, folder: Path) -> bytes:
         return report
     if not isinstance(parsed, dict) or not isinstance(parsed.get("outputs"), dict):
         return report
-    parsed["outputs"] = {name: _sha256(folder / name) for name in parsed["outputs"]}
+    hashes = {name: _sha256(folder / name) for name in parsed["outputs"]}
+    if hashes == parsed["outputs"]:
+        return report  # as it was written, canonical or not
+    parsed["outputs"] = hashes
     return orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
 
 
@@ -436,7 +439,7 @@ def test_stale_output(clean_corpus: tuple[Path, Path], tmp_path: Path) -> None:
     files = {Path(f.file or "").name: f.message for f in findings}
     assert set(files) == {"articles.jsonl", "rejects.jsonl", "report.json"}
     assert "17 records now: 1 new, 0 gone, 0 changed" in files["articles.jsonl"]
-    assert "inputs, records" in files["report.json"]
+    assert "inputs, outputs, records" in files["report.json"]
 
 
 def test_every_problem_at_once(clean_corpus: tuple[Path, Path], tmp_path: Path) -> None:
