@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 
+import ftfy
+import ftfy.chardata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cleanpipe.stages.normalize import INVISIBLE_CHARS, normalize_date, normalize_text
+from cleanpipe.stages.normalize import _FTFY_CONFIG, INVISIBLE_CHARS, normalize_date, normalize_text
 
 # Text with the characters the normaliser cares about mixed into ordinary text.
 _TRICKY = st.sampled_from(
@@ -82,3 +85,80 @@ def test_normalize_date_reads_what_it_should(day: date, form: str) -> None:
         "rfc": f"{day.strftime('%a')}, {day.day} {months[day.month - 1][:3]} {day.year:04d}",
     }[form]
     assert normalize_date(text) == day.isoformat()
+
+
+def _reference_normalize_text(text: str) -> str:
+    """normalize_text as it was before its fast paths: every step on every text."""
+    for _ in range(5):
+        fixed = ftfy.fix_text(text, _FTFY_CONFIG)
+        fixed = fixed.translate(dict.fromkeys(map(ord, INVISIBLE_CHARS), None))
+        fixed = re.sub(r"\s+", " ", fixed).strip()
+        fixed = re.sub(r"(?:(?<=\s)|^)[\u200c\u200d]+|[\u200c\u200d]+(?=\s|$)", "", fixed)
+        fixed = re.sub(r"([\u200c\u200d])[\u200c\u200d]+", r"\1", fixed)
+        fixed = unicodedata.normalize("NFC", fixed)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+# Every character ftfy's fixes act on, and the mojibake its test looks for.
+_PROBLEMS = st.sampled_from(
+    [
+        *map(chr, sorted(ftfy.chardata.CONTROL_CHARS)),
+        *map(chr, sorted(ftfy.chardata.LIGATURES)),
+        *(chr(code) for code in range(0x80, 0xA0)),
+        "\ud800",
+        "\udc00",
+        "\ud83d\ude00",
+        "\r\n",
+        "\r",
+        "\u2028",
+        "\u2029",
+        "&amp;",
+        "&#x2019;",
+        "&EACUTE;",
+        "\x1b[31m",
+        "âœ…",
+        "âœ\x85",
+        "Ã¢Å“â€¦",
+        "Ã¢Â\x9cÂ\x85",
+        "cafÃ©",
+        "Â ",
+        "Ã ",
+        "â€”",
+        "Ð¿Ñ€Ð¸Ð²ÐµÑ‚",
+        "e\u0301",
+        "\u0301",
+        "Å",
+        "A\u030a",
+        "“quoted”",
+        "người Việt",
+        "中文",
+        "\u200c",
+        "\u200d",
+        "\u200b",
+        "\xa0",
+        " ",
+    ]
+)
+_PROBLEM_TEXT = st.lists(
+    st.one_of(st.text(max_size=6), _PROBLEMS, st.sampled_from(["the ", "and ", ". "])),
+    max_size=24,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_PROBLEM_TEXT)
+@example("plain ascii words only")
+@example("Done âœ\x85 now")
+@example("a\x85b")
+@example("ﬁne ﬂow")
+def test_fast_paths_give_the_reference_output(text: str) -> None:
+    assert normalize_text(text) == _reference_normalize_text(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_fast_paths_give_the_reference_output_on_any_text(text: str) -> None:
+    assert normalize_text(text) == _reference_normalize_text(text)

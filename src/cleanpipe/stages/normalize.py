@@ -55,6 +55,8 @@ import unicodedata
 from datetime import UTC, date, datetime
 
 import ftfy
+import ftfy.badness
+import ftfy.chardata
 
 from cleanpipe.config import NormalizeConfig
 from cleanpipe.models import Draft
@@ -70,6 +72,8 @@ _JOINER_RUN = re.compile(r"([\u200c\u200d])[\u200c\u200d]+")
 # Python's \s: every Unicode white space, no-break and typographic spaces and
 # line separators included (but not the zero-width characters above).
 _WHITE_SPACE = re.compile(r"\s+")
+# The fixes normalize_text asks of ftfy. A change here must be matched in
+# _FTFY_TRIGGERS below (the characters that make ftfy run at all).
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=True,  # extracted text is never markup: "&amp;" is a leftover
     uncurl_quotes=False,  # quotes as published: no lossy ASCII folding
@@ -84,6 +88,18 @@ _FTFY_CONFIG = ftfy.TextFixerConfig(
 SAMPLE_CHARS = 1000
 # Fewer letters than this say too little to tell a language.
 _MIN_LETTERS = 20
+# Characters that one of the fixes in _FTFY_CONFIG acts on, whatever the rest
+# of the text: "&" (HTML entities), C0 and other control characters (ftfy's
+# own table, terminal escapes included), C1 controls, line breaks (a line
+# break also ends one of ftfy's segments, so a text with one is left to
+# ftfy), lone surrogates and the Latin ligatures (ftfy's own table).
+_FTFY_TRIGGERS = re.compile(
+    "[&\n\r\u2028\u2029\x80-\x9f\ud800-\udfff"
+    + "".join(re.escape(chr(code)) for code in sorted(ftfy.chardata.CONTROL_CHARS))
+    + "".join(re.escape(chr(code)) for code in sorted(ftfy.chardata.LIGATURES))
+    + "]"
+)
+_HAS_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
 # normalize_text repeats its steps until nothing changes; two passes settle
 # every input we have seen, the bound only guards against a cycle.
 _MAX_PASSES = 5
@@ -139,6 +155,13 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("line one\\nline two\\u2009!")
     'line one line two !'
     """
+    if text.isascii() and text.isprintable() and "&" not in text:
+        # Printable ASCII without "&" is a case none of the steps touch but
+        # the spaces (no control character, entity, invisible character or
+        # decomposed letter can be in it), and squeezed it is settled.
+        if "  " in text or text[:1] == " " or text[-1:] == " ":
+            return " ".join(text.split())
+        return text
     for _ in range(_MAX_PASSES):
         fixed = _normalize_once(text)
         if fixed == text:
@@ -148,11 +171,34 @@ def normalize_text(text: str) -> str:
 
 
 def _normalize_once(text: str) -> str:
-    text = ftfy.fix_text(text, _FTFY_CONFIG)
-    text = text.translate(_INVISIBLE)
-    text = _WHITE_SPACE.sub(" ", text).strip()
-    text = _JOINER_RUN.sub(r"\1", _JOINERS_AT_EDGE.sub("", text))
+    text = _fix_text(text)
+    if _HAS_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    # str.split() and re's \s agree on what is white space (both ask
+    # Py_UNICODE_ISSPACE), and splitting is the cheaper way to squeeze it.
+    text = " ".join(text.split())
+    if "\u200c" in text or "\u200d" in text:
+        text = _JOINER_RUN.sub(r"\1", _JOINERS_AT_EDGE.sub("", text))
+    if unicodedata.is_normalized("NFC", text):
+        return text
     return unicodedata.normalize("NFC", text)
+
+
+def _fix_text(text: str) -> str:
+    """Run ftfy with ``_FTFY_CONFIG``, unless a cheap test shows it would change nothing.
+
+    ftfy is the identity on a line without a character one of its fixes acts
+    on (``_FTFY_TRIGGERS``), already in NFC, and either ASCII or not looking
+    like mojibake to ftfy's own test (``is_bad``, the test its encoding fix
+    starts with).
+    """
+    if (
+        _FTFY_TRIGGERS.search(text) is None
+        and unicodedata.is_normalized("NFC", text)
+        and (text.isascii() or not ftfy.badness.is_bad(text))
+    ):
+        return text
+    return ftfy.fix_text(text, _FTFY_CONFIG)
 
 
 def normalize_date(value: str | None, *, day_first: bool = True) -> str | None:
