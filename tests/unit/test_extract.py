@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import orjson
 import pytest
 
+import cleanpipe
 from cleanpipe.config import ExtractConfig
 from cleanpipe.models import Draft, Origin, RawDocument, Rejection
-from cleanpipe.stages.extract import extract, split_paragraphs
+from cleanpipe.stages.extract import extract, repair_mojibake, split_paragraphs
 
 CONFIG = ExtractConfig()
 
@@ -101,3 +103,117 @@ def test_html_without_article_text_is_no_content() -> None:
     )
     assert isinstance(result, Rejection)
     assert result.reason == "no-content"
+
+
+# Issue 13: U+2705 (✅) encoded to UTF-8 and read back as Latin-1, once and
+# twice: both hold C1 controls, among them U+0085, which Python splits and
+# strips as white space. And the Windows-1252 reading, which holds none.
+_CHECK_MARK = "\u2705"
+_MOJIBAKE = {
+    "latin-1": _CHECK_MARK.encode().decode("latin-1"),
+    "latin-1 twice": _CHECK_MARK.encode().decode("latin-1").encode().decode("latin-1"),
+    "windows-1252 twice": _CHECK_MARK.encode().decode("cp1252").encode().decode("cp1252"),
+}
+_WITH_C1 = ["latin-1", "latin-1 twice"]
+_SENTENCE = "The council approved the budget on Monday after a long debate in the chamber."
+
+
+def test_the_mojibake_forms_are_what_the_issue_describes() -> None:
+    assert _MOJIBAKE["latin-1"] == "â\x9c\x85"
+    assert "\x85" in _MOJIBAKE["latin-1 twice"]
+    assert _MOJIBAKE["windows-1252 twice"] == "Ã¢Å“â€¦"
+
+
+@pytest.mark.parametrize("form", _WITH_C1, ids=_WITH_C1)
+@pytest.mark.parametrize("where", ["mid-line", "line end"], ids=["mid-line", "line-end"])
+def test_mojibake_with_c1_controls_is_repaired_before_the_text_is_split(
+    form: str, where: str
+) -> None:
+    gap = " " if where == "mid-line" else "\n"
+    text = f"A title\n\n{_SENTENCE} Done {_MOJIBAKE[form]}{gap}and more.\n\nAn end."
+    draft = _draft(text)
+    assert any(f"Done {_CHECK_MARK}" in p for p in draft.paragraphs), draft.paragraphs
+    assert not any("\x85" in p or "â" in p for p in draft.paragraphs)
+
+
+@pytest.mark.parametrize("form", _WITH_C1, ids=_WITH_C1)
+def test_mojibake_with_c1_controls_is_repaired_on_the_html_path(form: str) -> None:
+    html = (
+        "<html><body><article><h1>A title</h1>"
+        f"<p>{_SENTENCE} {_SENTENCE} Done {_MOJIBAKE[form]} and more words follow here.</p>"
+        f"<p>{_SENTENCE} A second paragraph.</p></article></body></html>"
+    )
+    for draft in (_draft(html, "html"), _draft(orjson.dumps({"html": html}).decode(), "jsonl")):
+        assert any(f"Done {_CHECK_MARK} and" in p for p in draft.paragraphs), draft.paragraphs
+
+
+@pytest.mark.parametrize("form", list(_MOJIBAKE), ids=list(_MOJIBAKE))
+def test_mojibake_is_repaired_in_records(form: str) -> None:
+    text = f"{_SENTENCE} Done {_MOJIBAKE[form]}\n{_SENTENCE} More words follow here."
+    html = (
+        f"<html><body><article><p>{_SENTENCE} Done {_MOJIBAKE[form]} and more.</p>"
+        "</article></body></html>"
+    )
+    for document in (text, {"title": "A title", "text": text}, {"html": html}, html):
+        result = cleanpipe.clean([document])
+        assert len(result.articles) == 1, result.rejections
+        assert f"Done {_CHECK_MARK}" in result.articles[0].text
+        assert "â" not in result.articles[0].text
+
+
+def test_text_without_c1_controls_is_left_to_normalize() -> None:
+    assert repair_mojibake("cafÃ© and more") == "cafÃ© and more"
+    assert repair_mojibake("plain ascii") == "plain ascii"
+
+
+@pytest.mark.parametrize(
+    ("content", "title", "paragraphs"),
+    [
+        ("\n\n  \nTitle\n\nBody one.\nBody two.", "Title", ("Body one.", "Body two.")),
+        ("Title\n", None, ("Title",)),
+        ("Title\n\n\n", None, ("Title",)),
+        ("Only one line", None, ("Only one line",)),
+        ("Title\nNot blank after\n\nMore.", None, ("Title", "Not blank after", "More.")),
+        ("\ufeffTitle\n\nBody.", "Title", ("Body.",)),
+        (" date 2023-10-13 Head\n", "Head", None),
+    ],
+    ids=[
+        "leading-blank-lines",
+        "title-only",
+        "title-blank-lines",
+        "one-line",
+        "no-blank",
+        "bom",
+        "header-only",
+    ],
+)
+def test_first_line_conventions(
+    content: str, title: str | None, paragraphs: tuple[str, ...] | None
+) -> None:
+    result = extract(_doc(content), config=CONFIG)
+    if paragraphs is None:
+        assert isinstance(result, Rejection)
+        assert result.reason == "no-content"
+        return
+    assert isinstance(result, Draft)
+    assert (result.title, result.paragraphs) == (title, paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("  Spaced  ", "Spaced"),
+        (["A", "B"], "A, B"),
+        (2023, "2023"),
+        (1.5, "1.5"),
+        (True, None),
+        ([], None),
+        (["A", 1], None),
+        ({"a": 1}, None),
+        ("   ", None),
+    ],
+    ids=["str", "list", "int", "float", "bool", "empty-list", "mixed-list", "object", "blank"],
+)
+def test_json_field_values(value: object, expected: str | None) -> None:
+    draft = _draft(orjson.dumps({"title": value, "text": "Body."}).decode(), "jsonl")
+    assert draft.title == expected

@@ -195,6 +195,29 @@ def _looks_jsonl(data: bytes) -> bool:
 
 def decode_bytes(data: bytes, *, html: bool) -> str:
     """Decode bytes, trusting a BOM, then a declared charset, then UTF-8, then detection."""
+    # Most inputs are UTF-8 without a mark: one byte tells that no mark is there.
+    if data[:1] in _BOM_FIRST_BYTES:
+        text = _decode_with_bom(data)
+        if text is not None:
+            return text
+    if data.find(b"\x00", 0, 8192) >= 0:
+        raise Rejected("binary", "binary content (NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as utf8_error:
+        return _decode_not_utf8(data, utf8_error, html=html)
+
+
+# Every byte-order mark starts with one of these bytes.
+_BOM_FIRST_BYTES = frozenset({b"\xef", b"\xff", b"\xfe", b"\x00"})
+
+
+def _decode_with_bom(data: bytes) -> str | None:
+    """Decode bytes by their byte-order mark, or give None if they start with none.
+
+    Raises:
+        Rejected: a mark followed by bytes its encoding does not read.
+    """
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF32_LE, "utf-32"),
@@ -208,31 +231,31 @@ def decode_bytes(data: bytes, *, html: bool) -> str:
             except UnicodeDecodeError as exc:
                 msg = f"invalid {encoding} after a byte-order mark at byte {exc.start}"
                 raise Rejected("undecodable", msg) from exc
-    if b"\x00" in data[:8192]:
-        raise Rejected("binary", "binary content (NUL bytes)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as utf8_error:
-        declared = _declared_charset(data) if html else None
-        if declared:
-            text = _try_decode(data, declared)
-            if text is not None:
-                return text
-            log.debug("declared charset %s does not decode; detecting", declared)
-        if _has_utf8_sequences(data):
-            msg = (
-                f"damaged UTF-8: invalid byte at {utf8_error.start} in text that is "
-                "otherwise UTF-8 (re-encode or repair the file)"
-            )
-            raise Rejected("undecodable", msg) from utf8_error
-        text = _decode_legacy(data)
+    return None
+
+
+def _decode_not_utf8(data: bytes, utf8_error: UnicodeDecodeError, *, html: bool) -> str:
+    """Decode bytes that are not UTF-8: a declared charset, then a legacy encoding."""
+    declared = _declared_charset(data) if html else None
+    if declared:
+        text = _try_decode(data, declared)
         if text is not None:
             return text
+        log.debug("declared charset %s does not decode; detecting", declared)
+    if _has_utf8_sequences(data):
         msg = (
-            f"not valid UTF-8 (byte {utf8_error.start}) and no other encoding fits "
-            "(declare a charset or convert the file to UTF-8)"
+            f"damaged UTF-8: invalid byte at {utf8_error.start} in text that is "
+            "otherwise UTF-8 (re-encode or repair the file)"
         )
         raise Rejected("undecodable", msg) from utf8_error
+    text = _decode_legacy(data)
+    if text is not None:
+        return text
+    msg = (
+        f"not valid UTF-8 (byte {utf8_error.start}) and no other encoding fits "
+        "(declare a charset or convert the file to UTF-8)"
+    )
+    raise Rejected("undecodable", msg) from utf8_error
 
 
 def _decode_legacy(data: bytes) -> str | None:

@@ -17,12 +17,34 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import ftfy
 import orjson
 
 from cleanpipe.config import ExtractConfig
 from cleanpipe.models import Draft, RawDocument, Rejection
 from cleanpipe.stages.html import extract_html
 
+_C1_CONTROL = re.compile("[\x80-\x9f]")
+# ftfy's encoding fixes only (mojibake and C1 controls): no HTML unescaping
+# (the text may be HTML), no line-break or other changes (normalize does them).
+_REPAIR_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_encoding=True,
+    restore_byte_a0=True,
+    replace_lossy_sequences=True,
+    decode_inconsistent_utf8=True,
+    fix_c1_controls=True,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+_BLANK_LINE = re.compile(r"\n\s*\n")
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+?)\s*$", re.I)
 _TEXT_FIELDS = ("text", "body", "content", "article", "articleBody", "maintext")
 _HTML_FIELDS = ("html", "raw_html", "content_html")
@@ -63,8 +85,8 @@ def split_paragraphs(text: str) -> tuple[str, ...]:
     ('One.', 'Two.', 'Three.')
     """
     paragraphs: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = [line.strip() for line in block.split("\n") if line.strip()]
+    for block in _BLANK_LINE.split(text):
+        lines = [line for line in map(str.strip, block.split("\n")) if line]
         if not lines:
             continue
         if (
@@ -89,29 +111,35 @@ def _extract_text(
     author: str | None = None,
     source: str | None = None,
 ) -> Draft | Rejection:
-    text = text.lstrip("\ufeff")
-    lines = text.split("\n")
-    first_index = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first_index is None:
-        return _no_content(doc, "no text")
-    first = lines[first_index]
+    text = repair_mojibake(text.lstrip("\ufeff"))
+    # The first line with a character that is not white space, and the rest.
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        first = text[start:] if end < 0 else text[start:end]
+        if first.strip():
+            break
+        if end < 0:
+            return _no_content(doc, "no text")
+        start = end + 1
+    rest = "" if end < 0 else text[end + 1 :]
     header = _DATE_HEADER.match(first)
     if header is not None:
         date = date or header.group(1)
         title = title or header.group(2)
-        body = "\n".join(lines[first_index + 1 :])
+        body = rest
     elif (
         title is None
         and len(first.strip()) <= config.max_title_chars
-        and first_index + 1 < len(lines)
-        and not lines[first_index + 1].strip()
+        and end >= 0
+        and not _line_at(rest, 0).strip()
         and not first.rstrip().endswith((".", "!", "?", ":", ";", ","))
-        and any(line.strip() for line in lines[first_index + 1 :])
+        and rest.strip()
     ):
         title = first.strip()
-        body = "\n".join(lines[first_index + 1 :])
+        body = rest
     else:
-        body = "\n".join(lines[first_index:])
+        body = text[start:]
     paragraphs = split_paragraphs(body)
     if not paragraphs:
         return _no_content(doc, "only a title, no body text")
@@ -126,6 +154,32 @@ def _extract_text(
     )
 
 
+def _line_at(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def repair_mojibake(text: str) -> str:
+    """Repair mojibake in a whole document, before anything splits it.
+
+    Text that was encoded to UTF-8 and read back as Latin-1 (twice, say) holds
+    C1 control characters, and one of them, U+0085, is a line break and white
+    space to Python (``str.splitlines``, ``str.split``, ``str.strip``, ``\\s``):
+    split first, and ``âœ\\x85`` (U+2705) would be cut in two and repaired
+    wrong. So a document with a C1 control goes through ftfy's encoding fixes
+    (line by line, as ftfy works) first; the rest of ftfy's fixes wait for
+    normalize. Text without a C1 control is returned as it is.
+
+    >>> repair_mojibake("Done \u00e2\u009c\u0085 today")
+    'Done ✅ today'
+    >>> repair_mojibake("caf\u00c3\u00a9")  # no C1 control: normalize repairs it
+    'cafÃ©'
+    """
+    if text.isascii() or _C1_CONTROL.search(text) is None:
+        return text
+    return ftfy.fix_text(text, _REPAIR_CONFIG)
+
+
 def _extract_html(
     doc: RawDocument,
     html: str,
@@ -135,7 +189,7 @@ def _extract_html(
     date: str | None,
     url: str | None,
 ) -> Draft | Rejection:
-    found = extract_html(html, url=url, config=config)
+    found = extract_html(repair_mojibake(html), url=url, config=config)
     if not found.paragraphs:
         return _no_content(doc, "the HTML holds no main text")
     return Draft(
@@ -179,12 +233,26 @@ def _extract_json(doc: RawDocument, *, config: ExtractConfig) -> Draft | Rejecti
 def _field(obj: dict[str, Any], names: tuple[str, ...]) -> str | None:
     for name in names:
         value = obj.get(name)
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            value = ", ".join(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
+        if value is None:
+            continue
+        if type(value) is not str:
+            value = _as_text(value)
+            if value is None:
+                continue
+        value = value.strip()
+        if value:
+            return value
+    return None
+
+
+def _as_text(value: object) -> str | None:
+    """Read a non-string field value as text: a list of strings or a number, else None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     return None
 
 
