@@ -153,8 +153,8 @@ def _partition(number: int, group: Sequence[tuple[Piece, str]], fingerprint: str
     hasher = xxhash.xxh3_128()
     hasher.update(fingerprint.encode())
     for piece, digest in group:
-        ident = [piece.rel_path, piece.start, piece.end, piece.first_line, digest]
-        hasher.update(orjson.dumps(ident, default=str))
+        hasher.update(os.fsencode(piece.rel_path) + b"\0")
+        hasher.update(orjson.dumps([piece.start, piece.end, piece.first_line, digest]))
     pieces = tuple(piece for piece, _ in group)
     return Partition(
         number=number, pieces=pieces, key=hasher.hexdigest(), size=sum(p.size for p in pieces)

@@ -333,10 +333,12 @@ class _Saboteur(LocalExecutor):
 
     def __init__(self, sabotage: Callable[[], None]) -> None:
         super().__init__(workers=1)
-        self._sabotage = sabotage
+        self._sabotage: Callable[[], None] | None = sabotage
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
-        self._sabotage()
+        if self._sabotage is not None:  # once, before the first step (prepare) reads
+            self._sabotage()
+            self._sabotage = None
         return super().map(fn, items)
 
 

@@ -110,11 +110,12 @@ def test_no_dedup_keeps_near_copies_apart_but_merges_exact_ones(dump: Path, tmp_
 def test_strict_mode_stops_at_the_first_reject(dump: Path, tmp_path: Path) -> None:
     with pytest.raises(StrictModeError, match=r"b/feed\.jsonl:2"):
         cleanpipe.run(dump, tmp_path / "out", config=Config(workers=1, strict=True))
-    assert not (tmp_path / "out").exists()
+    # No output file is written; only the hidden work folder (kept for a rerun) is there.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [".cleanpipe"]
 
 
 def test_run_on_a_missing_folder_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not a folder"):
+    with pytest.raises(InputError, match="no such folder or file"):
         cleanpipe.run(tmp_path / "nope", tmp_path / "out")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -42,29 +44,29 @@ def _write(out: Path, n: int) -> None:
     write_outputs(out, articles=[], rejections=_rejects(n), report=_report(n))
 
 
-def test_outputs_are_links_into_the_current_slot(tmp_path: Path) -> None:
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_outputs_are_plain_files_and_the_report_vouches_for_the_others(tmp_path: Path) -> None:
     out = tmp_path / "deep" / "out"
     _write(out, 2)
     for name in TRIO:
-        assert (out / name).is_symlink()
-        assert str((out / name).readlink()) == f"{STATE_DIR}/current/{name}"
-    assert str((out / STATE_DIR / "current").readlink()) == "a"
+        assert (out / name).is_file()
+        assert not (out / name).is_symlink()
     assert (out / "rejects.jsonl").read_bytes() == jsonl_bytes(_rejects(2))
-    assert (out / "report.json").read_bytes() == report_bytes(_report(2))
-
-
-def test_runs_take_turns_between_two_slots(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    for n, slot in ((1, "a"), (2, "b"), (3, "a")):
-        _write(out, n)
-        assert str((out / STATE_DIR / "current").readlink()) == slot
-        assert (out / "rejects.jsonl").read_bytes() == jsonl_bytes(_rejects(n))
-    assert sorted(p.name for p in (out / STATE_DIR).iterdir()) == ["a", "b", "current", "lock"]
+    report = json.loads((out / "report.json").read_bytes())
+    assert report["outputs"] == {
+        "articles.jsonl": _sha(b""),
+        "rejects.jsonl": _sha(jsonl_bytes(_rejects(2))),
+    }
+    assert sorted(p.name for p in (out / STATE_DIR).iterdir()) == ["lock"]
 
 
 def test_an_error_inside_the_block_changes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _write(out, 1)
+    before = {name: (out / name).read_bytes() for name in TRIO}
 
     def interrupted() -> None:
         with OutputSwap(out) as swap:
@@ -73,8 +75,48 @@ def test_an_error_inside_the_block_changes_nothing(tmp_path: Path) -> None:
 
     with pytest.raises(KeyboardInterrupt):
         interrupted()
-    assert (out / "rejects.jsonl").read_bytes() == jsonl_bytes(_rejects(1))
-    assert str((out / STATE_DIR / "current").readlink()) == "a"
+    assert {name: (out / name).read_bytes() for name in TRIO} == before
+    assert sorted(p.name for p in out.iterdir()) == [STATE_DIR, *TRIO]  # no temp file left
+
+
+def test_a_commit_cut_short_is_rolled_forward_by_the_next_open(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _write(out, 1)
+    # What a run killed after its first rename leaves: the new records in
+    # place, the new rejects and report staged, and the journal.
+    (out / ".rejects.jsonl.9.tmp").write_bytes(jsonl_bytes(_rejects(3)))
+    (out / ".report.json.9.tmp").write_bytes(report_bytes(_report(3)))
+    journal = {
+        "remove": [],
+        "renames": [
+            [".rejects.jsonl.9.tmp", "rejects.jsonl"],
+            [".report.json.9.tmp", "report.json"],
+        ],
+    }
+    (out / STATE_DIR / "commit.json").write_text(json.dumps(journal), "utf-8")
+    with OutputSwap(out):
+        pass
+    assert (out / "rejects.jsonl").read_bytes() == jsonl_bytes(_rejects(3))
+    assert (out / "report.json").read_bytes() == report_bytes(_report(3))
+    assert not (out / STATE_DIR / "commit.json").exists()
+
+
+def test_the_old_layout_of_links_becomes_plain_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    slot = out / STATE_DIR / "a"
+    slot.mkdir(parents=True)
+    for name in TRIO:
+        (slot / name).write_bytes(b"old " + name.encode())
+        (out / name).symlink_to(Path(STATE_DIR, "current", name))
+    (out / STATE_DIR / "current").symlink_to("a")
+    with OutputSwap(out):
+        pass
+    for name in TRIO:
+        assert not (out / name).is_symlink()
+        assert (out / name).read_bytes() == b"old " + name.encode()
+    assert sorted(p.name for p in (out / STATE_DIR).iterdir()) == ["lock"]
+    _write(out, 2)
+    assert (out / "rejects.jsonl").read_bytes() == jsonl_bytes(_rejects(2))
 
 
 def test_plain_files_are_adopted_then_replaced(tmp_path: Path) -> None:
@@ -93,24 +135,25 @@ def test_write_records_keeps_the_report_and_write_report_keeps_the_records(
 ) -> None:
     out = tmp_path / "out"
     _write(out, 1)
+    report = (out / "report.json").read_bytes()
     write_records(out, articles=[], rejections=_rejects(4))
-    assert (out / "report.json").read_bytes() == report_bytes(_report(1))
+    assert (out / "report.json").read_bytes() == report
     assert (out / "rejects.jsonl").read_bytes() == jsonl_bytes(_rejects(4))
     write_report(out, _report(4))
     assert (out / "rejects.jsonl").read_bytes() == jsonl_bytes(_rejects(4))
-    assert (out / "report.json").read_bytes() == report_bytes(_report(4))
+    # A report written alone vouches for the files in place.
+    outputs = json.loads((out / "report.json").read_bytes())["outputs"]
+    assert outputs["rejects.jsonl"] == _sha(jsonl_bytes(_rejects(4)))
 
 
 def test_leftovers_of_a_killed_run_are_cleared(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _write(out, 1)
-    (out / STATE_DIR / "b").mkdir()
-    (out / STATE_DIR / "b" / "articles.jsonl").write_bytes(b"half")
-    (out / STATE_DIR / "current.123.tmp").symlink_to("b")
-    (out / ".rejects.jsonl.123.link.tmp").symlink_to("nowhere")
+    (out / ".articles.jsonl.123.tmp").write_bytes(b"half")
+    (out / STATE_DIR / "commit.json.tmp").write_bytes(b"{")
     _write(out, 2)
-    assert not (out / STATE_DIR / "current.123.tmp").is_symlink()
-    assert not (out / ".rejects.jsonl.123.link.tmp").is_symlink()
+    assert not (out / ".articles.jsonl.123.tmp").exists()
+    assert not (out / STATE_DIR / "commit.json.tmp").exists()
     assert (out / "articles.jsonl").read_bytes() == b""
 
 
