@@ -33,16 +33,18 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from cleanpipe.config import Config
 from cleanpipe.errors import ConfigError, InputError
 from cleanpipe.write import ARTICLE_FILES, REJECTS_FILE, REPORT_FILE, write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
 
 __all__ = ["report"]
 
@@ -379,7 +381,7 @@ def _word_counts(tally: _Tally) -> str:
     )
     ax.set_xlabel("words")
     ax.set_ylabel("records")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _integers(ax.yaxis)
     rows = [
         (name, f"{_quantile(values, q):,}")
         for name, q in (("min", 0.0), ("median", 0.5), ("90th percentile", 0.9), ("max", 1.0))
@@ -399,7 +401,7 @@ def _cluster_sizes(tally: _Tally) -> str:
     ax.bar([str(s) for s, _ in sizes], [n for _, n in sizes], color="#3b6ea8")
     ax.set_xlabel("copies in the cluster")
     ax.set_ylabel("clusters")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _integers(ax.yaxis)
     rows = [(str(s), f"{n:,}") for s, n in sizes]
     return _pair(_svg(fig), _table(("size", "clusters"), rows))
 
@@ -477,7 +479,7 @@ def _dates(tally: _Tally) -> str:
     fig, ax = _figure()
     ax.bar([m for m, _ in months], [n for _, n in months], color="#3b6ea8")
     ax.set_ylabel("records")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _integers(ax.yaxis)
     step = max(1, len(months) // 12)
     ax.set_xticks(range(0, len(months), step), [m for m, _ in months][::step], rotation=45)
     rows = [("first", months[0][0]), ("last", months[-1][0]), ("no date", f"{tally.undated:,}")]
@@ -492,7 +494,7 @@ def _counter_section(counts: Counter[str], key: str, unit: str) -> str:
     top = ranked[:25][::-1]
     ax.barh([k for k, _ in top], [n for _, n in top], color="#3b6ea8")
     ax.set_xlabel(unit)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _integers(ax.xaxis)
     total = sum(counts.values())
     rows = [(k, f"{n:,}", f"{n / total:.1%}") for k, n in ranked]
     return _pair(_svg(fig), _table((key, unit, "share"), rows))
@@ -501,14 +503,25 @@ def _counter_section(counts: Counter[str], key: str, unit: str) -> str:
 # --- HTML and SVG helpers ------------------------------------------------------------------------
 
 
-def _figure(*, height: float = 2.6) -> tuple[Figure, Any]:
-    """A figure of its own (no pyplot: no global state, no GUI backend)."""
+def _figure(*, height: float = 2.6) -> tuple[Figure, Axes]:
+    """A figure of its own (no pyplot: no global state, no GUI backend); counts are integers."""
+    # Imported here: matplotlib takes a second to import, and only this page needs it.
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(6.0, height), layout="constrained")
     return fig, fig.add_subplot()
 
 
+def _integers(axis: Axis) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _svg(fig: Figure) -> str:
     """The figure as an inline ``<svg>`` element, the same bytes for the same figure."""
+    from matplotlib import rc_context
+
     buffer = io.StringIO()
     # Text as paths: no font to load. A fixed salt and no date: the same page for the same data.
     with rc_context({"svg.fonttype": "path", "svg.hashsalt": "cleanpipe"}):
