@@ -54,7 +54,7 @@ from cleanpipe.models import (
     Timings,
 )
 from cleanpipe.plan import PARTITION_BYTES, Plan, plan_run
-from cleanpipe.read import InputEntry, decode_input, read_input
+from cleanpipe.read import InputEntry, decode_input, display_path, read_input
 from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.stages.extract import extract
 from cleanpipe.stages.strip import strip_boilerplate
@@ -214,9 +214,7 @@ class _Corpus:
         """Prepare every partition whose artifact is not on disk; read back the others."""
         start = time.perf_counter()
         keys = [part.key for part in self.plan.partitions]
-        reused = self.work.open(keep=keys)
-        if reused:
-            log.info("%s: %d of %d partitions reused", self.work.path, reused, len(keys))
+        removed = self.work.open(keep=keys)
         tasks = [
             PrepareTask(
                 config=self.config,
@@ -253,9 +251,22 @@ class _Corpus:
             self._tick("documents", summary.drafts + summary.rejections)
         self.summaries = [done[key] for key in keys]
         self.timings.read_extract_strip = round(time.perf_counter() - start, 3)
-        self.timings.files_processed = sum(len(p.pieces) for p in self.plan.partitions)
+        prepared = {task.key for task in tasks}
+        files = {part.key: {p.rel_path for p in part.pieces} for part in self.plan.partitions}
+        read = {f for key in prepared for f in files.get(key, ())}
+        kept = {f for key, names in files.items() if key not in prepared for f in names}
+        self.timings.files_processed = len(read)
+        self.timings.files_unchanged = len(kept - read)
+        self.timings.files_gone = len(removed - {display_path(f) for f in read | kept})
         self.timings.partitions_reused = len(keys) - len(tasks)
         self.timings.partitions_prepared = len(tasks)
+        if self.timings.partitions_reused:
+            log.info(
+                "%s: %d of %d partitions reused from an earlier run",
+                self.work.path,
+                self.timings.partitions_reused,
+                len(keys),
+            )
 
     @property
     def part_folders(self) -> list[Path]:

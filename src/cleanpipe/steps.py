@@ -27,7 +27,7 @@ import xxhash
 from cleanpipe.config import Config, DedupConfig
 from cleanpipe.models import Draft, Origin, RawDocument, Rejection, SkippedRecord
 from cleanpipe.plan import Piece
-from cleanpipe.read import read_piece
+from cleanpipe.read import display_path, read_piece
 from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.stages.dedup import band_keys, digest_array
 from cleanpipe.stages.extract import extract
@@ -133,7 +133,7 @@ def prepare_partition(task: PrepareTask) -> PartSummary:
                 _add_batch(writer, batch, config=config, bands=bands)
                 batch = []
         _add_batch(writer, batch, config=config, bands=bands)
-        return writer.close()
+        return writer.close(inputs=[display_path(piece.rel_path) for piece in task.pieces])
     except OSError as exc:
         writer.abort()
         raise work_error(folder, exc) from exc

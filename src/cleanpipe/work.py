@@ -82,23 +82,29 @@ class WorkFolder:
         self.fixes = self.path / "fix"
         self.runs = self.path / "runs"
 
-    def open(self, keep: Iterable[str]) -> int:
-        """Create the folder; remove what the keys ``keep`` do not name. Return parts reused."""
+    def open(self, keep: Iterable[str]) -> set[str]:
+        """Create the folder; remove what the keys ``keep`` do not name.
+
+        Returns the paths of the inputs of the artifacts removed (an
+        incremental run's files gone, or changed).
+        """
         keep = set(keep)
-        reused = 0
+        removed: set[str] = set()
         try:
             self.parts.mkdir(parents=True, exist_ok=True)
             for entry in list(self.parts.iterdir()):
                 if entry.name in keep and (entry / _META).is_file():
-                    reused += 1
-                else:
-                    _remove(entry)
+                    continue
+                if (entry / _META).is_file():
+                    with contextlib.suppress(OSError, ValueError, KeyError):
+                        removed.update(orjson.loads((entry / _META).read_bytes())["inputs"])
+                _remove(entry)
             for folder in (self.fixes, self.runs):
                 _remove(folder)
                 folder.mkdir()
         except OSError as exc:
             raise work_error(self.path, exc) from exc
-        return reused
+        return removed
 
     def part(self, key: str) -> Path:
         """The folder of the partition artifact ``key``."""
@@ -210,8 +216,11 @@ class PartWriter:
         if first is None or key[:2] < first[:2]:
             self.summary.first_rejection = key
 
-    def close(self) -> PartSummary:
-        """Write the columns and the meta file, and rename the folder into place."""
+    def close(self, *, inputs: Sequence[str] = ()) -> PartSummary:
+        """Write the columns and the meta file, and rename the folder into place.
+
+        ``inputs`` names the files the partition was read from (as origins show them).
+        """
         self._writer.close()
         self._sink.close()
         self._rejects.close()
@@ -230,6 +239,7 @@ class PartWriter:
         meta = {
             "drafts": summary.drafts,
             "first_rejection": summary.first_rejection,
+            "inputs": list(inputs),
             "paths": summary.paths,
             "rejections": summary.rejections,
             "removed": dict(summary.removed),

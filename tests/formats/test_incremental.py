@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
-import os
 import random
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
-import numpy as np
 import pytest
 
+import cleanpipe.plan as plan
 from cleanpipe import check, run
 from cleanpipe.config import Config, StripConfig
-from cleanpipe.errors import ConfigError
-from cleanpipe.incremental import INDEX_FILE, INPUTS_FILE, META_FILE, DedupIndex
-from cleanpipe.read import read_state
-from cleanpipe.write import OutputSwap
-from tests.faults import kill_at
+from cleanpipe.executors.local import LocalExecutor
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _WORDS = (  # noqa: SIM905 - a sentence of words reads better than a list
     "council budget river bridge harvest export rice coffee port delta storm flood farmer "
@@ -54,7 +52,8 @@ def _old_dump(raw: Path) -> None:
 
 
 def _config(**updates: object) -> Config:
-    return Config(workers=1, incremental=True, **updates)  # type: ignore[arg-type]
+    # A budget below one file: every file is a partition of its own.
+    return Config(workers=1, incremental=True, partition_bytes=1024, **updates)  # type: ignore[arg-type]
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -62,8 +61,7 @@ def _files(out: Path) -> dict[str, bytes]:
 
 
 def _report(out: Path) -> dict[str, object]:
-    report = json.loads((out / "report.json").read_text("utf-8"))
-    report.pop("timings")
+    report: dict[str, object] = json.loads((out / "report.json").read_text("utf-8"))
     return report
 
 
@@ -73,20 +71,26 @@ def _records(out: Path) -> list[dict[str, object]]:
 
 def _assert_same_as_full_run(raw: Path, out: Path, tmp_path: Path) -> None:
     full = tmp_path / "full"
-    run(raw, full, config=Config(workers=1))
+    run(raw, full, config=Config(workers=1, partition_bytes=1024))
     assert _files(out) == _files(full)
     assert _report(out) == _report(full)
+
+
+def _processed(report: object) -> tuple[int, int]:
+    timings = report.timings  # type: ignore[attr-defined]
+    return timings.files_processed, timings.files_unchanged
 
 
 def test_unchanged_inputs_are_not_processed_again(tmp_path: Path) -> None:
     raw, out = tmp_path / "raw", tmp_path / "out"
     _old_dump(raw)
     first = run(raw, out, config=_config())
-    assert (first.timings.files_processed, first.timings.files_unchanged) == (8, 0)
+    assert _processed(first) == (8, 0)
     before = _files(out)
     again = run(raw, out, config=_config())
-    assert (again.timings.files_processed, again.timings.files_unchanged) == (0, 8)
+    assert _processed(again) == (0, 8)
     assert again.timings.files_gone == 0
+    assert again.timings.partitions_prepared == 0
     assert _files(out) == before
     assert again.inputs == first.inputs == 8
 
@@ -97,7 +101,7 @@ def test_a_changed_file_is_processed_again(tmp_path: Path) -> None:
     run(raw, out, config=_config())
     _write(raw, "old-3.txt", _story(33))  # same path, other bytes
     report = run(raw, out, config=_config())
-    assert (report.timings.files_processed, report.timings.files_unchanged) == (1, 7)
+    assert _processed(report) == (1, 7)
     assert "story 33" in (out / "articles.jsonl").read_text("utf-8")
     _assert_same_as_full_run(raw, out, tmp_path)
 
@@ -115,7 +119,7 @@ def test_an_appended_dump_gives_the_full_runs_output(tmp_path: Path) -> None:
     _write(raw, "z-longer-2.txt", [*_story(2), "The council said more on Friday evening."])
     (raw / "blank.txt").write_text("   \n", "utf-8")
     report = run(raw, out, config=_config())
-    assert (report.timings.files_processed, report.timings.files_unchanged) == (8, 8)
+    assert _processed(report) == (8, 8)
     _assert_same_as_full_run(raw, out, tmp_path)
     assert report.inputs == 16 == sum(len(r["origins"]) for r in _records(out)) + report.rejected
 
@@ -163,9 +167,8 @@ def test_vanished_inputs_leave_the_output(tmp_path: Path) -> None:
     _assert_same_as_full_run(raw, out, tmp_path)
     stale = [f for f in check(out, raw=raw, config=_config()) if f.code == "stale-output"]
     assert stale == []
-    manifest = gzip.decompress(read_state(out, INPUTS_FILE) or b"").decode()
-    assert "old-5.txt" not in manifest
-    assert "empty.txt" not in manifest
+    # The work folder holds the artifacts of the inputs in the dump, no more.
+    assert len(list((out / ".cleanpipe" / "work" / "parts").iterdir())) == 5
 
 
 def test_repeated_lines_that_appear_with_new_files_leave_old_records_too(tmp_path: Path) -> None:
@@ -187,85 +190,13 @@ def test_repeated_lines_that_appear_with_new_files_leave_old_records_too(tmp_pat
     assert _files(out) == _files(full)
 
 
-def test_state_is_in_the_slot_and_agrees_with_the_records(tmp_path: Path) -> None:
+def test_a_plain_run_keeps_no_work_folder(tmp_path: Path) -> None:
     raw, out = tmp_path / "raw", tmp_path / "out"
     _old_dump(raw)
     run(raw, out, config=_config())
-    names = sorted(p.name for p in out.iterdir())
-    assert names == [".cleanpipe", "articles.jsonl", "rejects.jsonl", "report.json"]
-    _assert_state_agrees(out)
-    index = np.load(out / ".cleanpipe" / "current" / INDEX_FILE)
-    assert index["signatures"].shape == (6, 128)  # six distinct texts
-    ids = {r["id"] for r in _records(out)}
-    assert {i.decode() for i in index["record_ids"]} == ids
-
-
-def _assert_state_agrees(out: Path) -> None:
-    """The state in view describes the records in view: checksums and record ids."""
-    meta = json.loads(read_state(out, META_FILE) or b"{}")
-    articles = (out / "articles.jsonl").read_bytes()
-    assert meta["articles"]["sha256"] == hashlib.sha256(articles).hexdigest()
-    manifest = gzip.decompress(read_state(out, INPUTS_FILE) or b"").decode().splitlines()
-    records = {
-        doc["record"]
-        for line in manifest
-        for doc in json.loads(line)["documents"]
-        if "record" in doc
-    }
-    assert records == {json.loads(line)["id"] for line in articles.splitlines()}
-
-
-def test_a_run_killed_at_any_step_leaves_state_that_agrees_with_the_records(
-    tmp_path: Path,
-) -> None:
-    raw, out = tmp_path / "raw", tmp_path / "out"
-    _old_dump(raw)
-    run(raw, out, config=_config())
-    old = _files(out)
-    for n in range(6, 8):
-        _write(raw, f"new-{n}.txt", _story(n))
-    _write(raw, "longer-1.txt", [*_story(1), "One more paragraph of the story on Friday."])
-    seen = set()
-    step = 1
-    while True:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            code = 0
-            try:
-                kill_at(step)
-                run(raw, out, config=_config())
-            except BaseException:  # noqa: BLE001 - any error is a failure the parent sees
-                code = 3
-            os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        killed = os.WIFSIGNALED(status)
-        assert killed or os.WEXITSTATUS(status) == 0
-        _assert_state_agrees(out)
-        seen.add("old" if _files(out) == old else "new")
-        if not killed:
-            break
-        # Back to the old output for the next kill point.
-        for name in ("new-6.txt", "new-7.txt", "longer-1.txt"):
-            (raw / name).rename(tmp_path / name)
-        run(raw, out, config=_config())
-        assert _files(out) == old
-        for name in ("new-6.txt", "new-7.txt", "longer-1.txt"):
-            (tmp_path / name).rename(raw / name)
-        step += 1
-    assert step > 5
-    assert seen == {"old", "new"}
-    _assert_same_as_full_run(raw, out, tmp_path)
-
-
-def test_a_plain_run_keeps_no_state_and_the_next_incremental_run_reads_everything(
-    tmp_path: Path,
-) -> None:
-    raw, out = tmp_path / "raw", tmp_path / "out"
-    _old_dump(raw)
-    run(raw, out, config=_config())
-    assert read_state(out, META_FILE) is not None
-    run(raw, out, config=Config(workers=1))
-    assert read_state(out, META_FILE) is None  # it would describe other records
+    assert (out / ".cleanpipe" / "work" / "parts").is_dir()
+    run(raw, out, config=Config(workers=1, partition_bytes=1024))
+    assert not (out / ".cleanpipe" / "work").exists()
     report = run(raw, out, config=_config())
     assert report.timings.files_processed == 8
 
@@ -274,7 +205,8 @@ def test_a_plain_run_keeps_no_state_and_the_next_incremental_run_reads_everythin
     ("change", "processed"),
     [
         pytest.param({"strip": StripConfig(disabled_rules=("byline",))}, 8, id="strip-settings"),
-        pytest.param({"dedup_enabled": False}, 0, id="no-dedup-reuses-drafts"),
+        pytest.param({"dedup": {"similarity_threshold": 90.0}}, 0, id="verify-settings-reuse"),
+        pytest.param({"dedup": {"shingle_size": 4}}, 8, id="signature-settings"),
     ],
 )
 def test_settings_decide_what_is_reused(
@@ -285,51 +217,71 @@ def test_settings_decide_what_is_reused(
     run(raw, out, config=_config())
     report = run(raw, out, config=_config(**change))
     assert report.timings.files_processed == processed
+    _assert_same_as_full_run_with(raw, out, tmp_path, Config(workers=1, **change))  # type: ignore[arg-type]
 
 
-def test_damaged_state_is_not_used(tmp_path: Path) -> None:
+def _assert_same_as_full_run_with(raw: Path, out: Path, tmp_path: Path, config: Config) -> None:
+    full = tmp_path / "full-with"
+    run(raw, full, config=config)
+    assert _files(out) == _files(full)
+
+
+def test_a_change_of_the_code_invalidates_every_artifact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw, out = tmp_path / "raw", tmp_path / "out"
     _old_dump(raw)
     run(raw, out, config=_config())
-    slot = (out / ".cleanpipe" / "current").resolve()
-    (slot / INPUTS_FILE).write_bytes(b"not gzip")
+    # An edit of an editable checkout changes the hash of the package's sources.
+    monkeypatch.setattr(plan, "_CODE_VERSION", ["edited"])
     report = run(raw, out, config=_config())
     assert report.timings.files_processed == 8
-    _assert_same_as_full_run(raw, out, tmp_path)
+    assert report.timings.partitions_reused == 0
 
 
-def test_the_dask_engine_is_refused_before_anything_runs(tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
+def test_the_code_version_is_a_hash_of_the_sources() -> None:
+    assert plan.code_version() == plan.code_version()
+    assert len(plan.code_version()) == 32
+
+
+class _Crash(LocalExecutor):
+    """Dies (KeyboardInterrupt) after ``after`` prepared partitions, as a killed run would."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__(workers=1)
+        self.after = after
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        for done, result in enumerate(super().map(fn, items), start=1):
+            yield result
+            if fn.__name__ == "prepare_partition" and done == self.after:
+                raise KeyboardInterrupt
+
+
+def test_a_rerun_after_a_crash_resumes_from_the_prepared_partitions(tmp_path: Path) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
     _old_dump(raw)
-    with pytest.raises(ConfigError, match="--incremental runs on the local engine only"):
-        run(raw, tmp_path / "out", config=_config(engine="dask"))
-    assert not (tmp_path / "out").exists()
+    config = Config(workers=1, partition_bytes=1024)  # not incremental: a plain rerun resumes
+    with pytest.raises(KeyboardInterrupt):
+        run(raw, out, config=config, executor=_Crash(after=5))
+    assert not (out / "articles.jsonl").exists()
+    assert len(list((out / ".cleanpipe" / "work" / "parts").iterdir())) == 5
+    report = run(raw, out, config=config)
+    assert report.timings.partitions_reused == 5
+    assert report.timings.partitions_prepared == 3
+    _assert_same_as_full_run(raw, out, tmp_path)
+    assert not (out / ".cleanpipe" / "work").exists()  # removed after the successful run
 
 
-def test_add_state_refuses_output_and_internal_names(tmp_path: Path) -> None:
-    with OutputSwap(tmp_path / "out") as swap:
-        for name in ("articles.jsonl", "current", "lock", "a", "x/y", ".hidden", "s.tmp", ""):
-            with pytest.raises(ValueError, match="not a state file name"):
-                swap.add_state(name, b"")
-        swap.add_state("notes.bin", b"kept")
-    assert read_state(tmp_path / "out", "notes.bin") == b"kept"
-    assert not (tmp_path / "out" / "notes.bin").exists()  # in the slot, not in view
-    assert read_state(tmp_path / "out", "other.bin") is None
+def test_incremental_runs_on_the_dask_engine_too(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from cleanpipe.executors.dask import DaskExecutor
 
-
-def test_the_index_clusters_as_cluster_labels_does_and_reuses_its_work() -> None:
-    from cleanpipe.config import DedupConfig
-    from cleanpipe.stages.dedup import cluster_labels
-
-    texts = ["\n\n".join(_story(n)) for n in range(20)]
-    texts += [texts[3], texts[5] + "\n\nOne more line of text here.", "\n\n".join(_story(7)[:4])]
-    config = DedupConfig()
-    index = DedupIndex(config=config)
-    expected = cluster_labels(texts, config=config).tolist()
-    assert index.labels(texts).tolist() == expected
-    assert (index.signed, index.verified) == (22, index.verified)
-    reloaded = DedupIndex.from_npz(index.to_npz(), config=config)
-    assert reloaded.labels(texts).tolist() == expected
-    assert (reloaded.signed, reloaded.verified) == (0, 0)
-    with pytest.raises(ValueError, match="expected"):
-        DedupIndex.from_npz(index.to_npz(), config=DedupConfig(num_perm=64))
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    _old_dump(raw)
+    run(raw, out, config=_config())
+    _write(raw, "new-9.txt", _story(9))
+    with DaskExecutor(workers=2) as executor:
+        report = run(raw, out, config=_config(engine="dask"), executor=executor)
+    assert _processed(report) == (1, 8)
+    _assert_same_as_full_run(raw, out, tmp_path)
