@@ -192,3 +192,31 @@ def test_memory_holds_samples_not_records(tmp_path: Path) -> None:
 def test_report_is_public_api() -> None:
     assert cleanpipe.report is report
     assert "report" in cleanpipe.__all__
+
+
+def test_parquet_records_are_read(review_corpus: tuple[Path, Path], tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    from cleanpipe.formats.output import parse_articles, serialize_articles
+
+    out = tmp_path / "out"
+    out.mkdir()
+    records = parse_articles((review_corpus[1] / "articles.jsonl").read_bytes(), fmt="jsonl")
+    (out / "articles.parquet").write_bytes(serialize_articles(records, fmt="parquet"))
+    shutil.copyfile(review_corpus[1] / "report.json", out / "report.json")
+    shutil.copyfile(review_corpus[1] / "rejects.jsonl", out / "rejects.jsonl")
+    page = report(out).read_text("utf-8")
+    assert "lines of articles.parquet" in page
+    assert 'class="identity ok"' in page
+
+
+def test_a_single_dump_file_as_raw(tmp_path: Path) -> None:
+    """A run of one JSONL file names origins by the file's name; --raw is that file."""
+    rng = random.Random(3)
+    story = "\n\n".join(_story(rng))
+    rows = [{"title": "Rice", "text": story, "date": "2023-10-01"}] * 2
+    rows.append({"title": "Other", "text": "\n\n".join(_story(rng)), "date": "2023-10-02"})
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    run(feed, tmp_path / "out", config=Config(workers=1))
+    merged = _section(report(tmp_path / "out", raw=feed).read_text("utf-8"), "merged")
+    assert "feed.jsonl:2</code>: the same text" in merged
