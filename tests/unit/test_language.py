@@ -96,9 +96,40 @@ def test_classify_equals_py3langid_on_wcxb_texts() -> None:
         _same((truth[name]["text"] or "")[:1000])
 
 
-def test_the_automaton_is_shallow() -> None:
-    # The vectorised walk is exact because no trie node is deeper than this.
-    assert 1 <= language._model().depth <= 8
+def _trie_depth() -> int:
+    """The deepest state's distance from the root, by a breadth-first walk."""
+    model = language._model()
+    rows = model.nextmove.reshape(-1, 256)
+    row_of_state = model.rowbase >> 8
+    seen = np.zeros(len(model.rowbase), dtype=bool)
+    seen[0] = True
+    frontier = np.zeros(1, dtype=np.intp)
+    depth = 0
+    while True:
+        wanted = np.zeros(len(rows), dtype=bool)
+        wanted[row_of_state[frontier]] = True
+        reached = np.zeros(len(model.rowbase), dtype=bool)
+        reached[rows[wanted].ravel()] = True
+        reached &= ~seen
+        frontier = np.flatnonzero(reached)
+        if not len(frontier):
+            return depth
+        seen[frontier] = True
+        depth += 1
+
+
+def test_the_window_covers_the_deepest_trie_node() -> None:
+    # The vectorised walk needs no fallback on the bundled model.
+    assert _trie_depth() <= language._WINDOW
+
+
+def test_a_window_too_short_falls_back_to_the_exact_walk(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(language, "_WINDOW", 3)
+    text = "The province hopes to continue receiving support from Japan."
+    _same(text)
+    assert "deeper than 3 bytes" in caplog.text
 
 
 def test_encode_prepares_as_py3langid() -> None:

@@ -7,11 +7,11 @@ automaton is walked one byte at a time in Python, which costs more than all
 the rest of a document's cleaning. Here the same model is walked for every
 byte at once with numpy: the automaton's state after a byte is the longest
 suffix of the text so far that is a node of its trie, and no node is deeper
-than ``_depth`` bytes, so the state after byte ``i`` is the state reached from
-the root over bytes ``i - depth + 1 .. i`` alone: ``depth`` vectorised steps
-instead of one Python step per byte. The counts, their order and the scoring
-arithmetic are py3langid's own, so the scores are bit-identical to
-``py3langid.classify`` on the same text.
+than ``_WINDOW`` bytes, so the state after byte ``i`` is the state reached
+from the root over bytes ``i - _WINDOW + 1 .. i`` alone: a few vectorised
+steps instead of one Python step per byte (and one more checks the result).
+The counts, their order and the scoring arithmetic are py3langid's own, so
+the scores are bit-identical to ``py3langid.classify`` on the same text.
 
 The model is loaded once, on first use (about a second: it is LZMA
 compressed), by py3langid itself; ``load_model`` does it ahead of time, e.g.
@@ -20,6 +20,7 @@ before forking workers.
 
 from __future__ import annotations
 
+import logging
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -38,7 +39,6 @@ class _Model:
     rowbase: npt.NDArray[np.int64]  # state -> offset of its row in nextmove
     output: npt.NDArray[np.int64]  # state -> the feature ending there, or -1
     root_pairs: npt.NDArray[np.int64]  # state after two bytes from the root, 65536 entries
-    depth: int  # the deepest trie node, in bytes
     ptc: npt.NDArray[np.float32]  # feature x class log-probabilities (float16 in the file)
     pc: npt.NDArray[np.float32]  # class priors
     classes: tuple[str, ...]
@@ -46,6 +46,12 @@ class _Model:
     floor: float  # py3langid's score for a text without a feature
 
 
+log = logging.getLogger(__name__)
+
+# Bytes of text that decide the automaton's state: the depth of its deepest
+# trie node (6 for py3langid 0.4's model; tests/unit/test_language.py measures
+# it). A deeper model stays exact, through the check in feature_counts.
+_WINDOW = 6
 _LOCK = threading.Lock()
 _MODEL: list[_Model] = []
 
@@ -84,7 +90,6 @@ def _build_model() -> _Model:
         rowbase=rowbase,
         output=output,
         root_pairs=root_pairs,
-        depth=_trie_depth(nextmove, rowbase),
         # py3langid's matmul casts its float16 rows to float32 on every call;
         # casting the table once gives the same numbers (57 MB instead of 28 MB).
         ptc=np.asarray(ident.nb_ptc, dtype=np.float32),
@@ -93,21 +98,6 @@ def _build_model() -> _Model:
         alias_pairs=tuple(ident._alias_pairs),
         floor=float(langid.RAW_FLOOR),
     )
-
-
-def _trie_depth(nextmove: npt.NDArray[np.uint32], rowbase: npt.NDArray[np.int64]) -> int:
-    """Give the deepest state's distance from the root (its trie depth)."""
-    seen = np.zeros(len(rowbase), dtype=bool)
-    seen[0] = True
-    frontier = np.zeros(1, dtype=np.int64)
-    depth = 0
-    while True:
-        reached = np.unique(nextmove[rowbase[frontier][:, None] + np.arange(256)])
-        frontier = reached[~seen[reached]].astype(np.int64)
-        if not len(frontier):
-            return depth
-        seen[frontier] = True
-        depth += 1
 
 
 def encode(text: str) -> bytes:
@@ -132,18 +122,28 @@ def feature_counts(data: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.fl
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
     byte = np.frombuffer(data, dtype=np.uint8).astype(np.intp)
     state = np.zeros(size, dtype=np.intp)
-    nextmove, rowbase, depth = model.nextmove, model.rowbase, model.depth
+    nextmove, rowbase = model.nextmove, model.rowbase
     # Step `back` feeds byte i - back to the state of every position i >= back,
     # from the oldest byte of the window to byte i itself; a position nearer the
     # start than the window's width starts at byte 0, as the automaton does. The
     # first two steps of the full windows come from one table.
-    back = depth - 1
+    back = _WINDOW - 1
     if size > back >= 2:
         state[back:] = model.root_pairs[(byte[: size - back] << 8) | byte[1 : size - back + 1]]
         state[back - 1] = nextmove[rowbase[0] + byte[0]]
         back -= 2
     for step in range(min(back, size - 1), -1, -1):
         state[step:] = nextmove[rowbase[state[step:]] + byte[: size - step]]
+    # The walk is the automaton's own if every state follows from the one
+    # before by its transition: one more step checks that, whatever the model.
+    if size > 1 and not np.array_equal(
+        state[1:], nextmove[rowbase[state[:-1]] + byte[1:]]
+    ):  # a trie deeper than the window: walk byte by byte
+        log.warning("py3langid's model is deeper than %d bytes: slow walk", _WINDOW)
+        current = 0
+        for i in range(size):
+            current = int(nextmove[rowbase[current] + byte[i]])
+            state[i] = current
     found = model.output[state]
     found = found[found >= 0]
     if not len(found):
