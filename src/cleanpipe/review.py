@@ -271,8 +271,11 @@ def _reread(clusters: list[_Cluster], raw: Path, *, config: Config) -> dict[tupl
         for origin in cluster.origins[1 : 1 + _COPIES_SHOWN]:
             wanted.setdefault(str(origin.get("path")), set()).add(_line(origin))
     texts: dict[tuple[str, int], str] = {}
+    root = raw.resolve()
     for rel, lines in sorted(wanted.items()):
         source = raw if raw.is_file() else raw / rel
+        if not source.resolve().is_relative_to(root):
+            continue  # an origin is relative to the dump; this one is not read
         try:
             outcomes = strip_file(source, config=config)
         except InputError:
