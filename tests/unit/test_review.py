@@ -220,3 +220,19 @@ def test_a_single_dump_file_as_raw(tmp_path: Path) -> None:
     run(feed, tmp_path / "out", config=Config(workers=1))
     merged = _section(report(tmp_path / "out", raw=feed).read_text("utf-8"), "merged")
     assert "feed.jsonl:2</code>: the same text" in merged
+
+
+def test_raw_reads_no_origin_outside_the_dump(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("A secret that is not part of the dump at all.\n")
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    out.mkdir()
+    origins = [
+        {"format": "text", "line": None, "path": name, "sha256": "0" * 64}
+        for name in ("kept.txt", "../secret.txt")
+    ]
+    record = {"id": "0" * 16, "text": "Kept text.", "word_count": 2, "origins": origins}
+    (out / "articles.jsonl").write_text(json.dumps(record) + "\n")
+    merged = _section(report(out, raw=raw).read_text("utf-8"), "merged")
+    assert '../secret.txt</code>: <span class="warn">not found in RAW' in merged
+    assert "secret that is not" not in merged
