@@ -264,7 +264,7 @@ def fix_partition(task: FixTask) -> FixSummary:
         save_array(fix, "alive", alive)
         save_array(fix, "digest", digest_array(texts).reshape(-1, 2))
         save_array(fix, "bands", keys.reshape(len(texts), bands).T)
-        write_texts(fix / "texts.arrow", texts)
+        write_texts(fix / "texts", texts)
     except OSError as exc:
         raise work_error(fix, exc) from exc
     finally:
@@ -340,15 +340,20 @@ def merge_records(task: MergeTask) -> MergeSummary:
                 lines.append(_record_line([draft]))
             summary.records += len(task.rows)
             summary.origins += len(task.rows)
-        for members in task.clusters:
-            drafts: list[Draft] = []
-            for part in np.unique(members[:, 0]).tolist():
-                rows = members[members[:, 0] == part, 1]
-                drafts.extend(reader.drafts(part, rows.tolist()))
-            lines.append(_record_line(drafts))
-            summary.records += 1
-            summary.origins += len(drafts)
-            summary.sizes[len(drafts)] += 1
+        if task.clusters:
+            # One read per partition for all the task's clusters, then assemble them.
+            wanted = np.concatenate(task.clusters)
+            found: dict[tuple[int, int], Draft] = {}
+            for part in np.unique(wanted[:, 0]).tolist():
+                rows = np.unique(wanted[wanted[:, 0] == part, 1]).tolist()
+                for row, draft in zip(rows, reader.drafts(part, rows), strict=True):
+                    found[(part, row)] = draft
+            for members in task.clusters:
+                drafts = [found[(part, row)] for part, row in members.tolist()]
+                lines.append(_record_line(drafts))
+                summary.records += 1
+                summary.origins += len(drafts)
+                summary.sizes[len(drafts)] += 1
     finally:
         reader.close()
     lines.sort()

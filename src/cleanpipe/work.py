@@ -5,8 +5,9 @@ that touches files. A run keeps its work in ``OUT/.cleanpipe/work`` (or
 ``--work-dir``)::
 
     parts/<key>/            one prepared partition (complete once renamed into place)
-        drafts.arrow        Arrow IPC file: path, line, format, sha256, title, date, source,
-                            dateline, url, author, language, text (paragraphs joined by \\n\\n)
+        drafts.bin          one JSON array per draft: path, line, format, sha256, title, date,
+        drafts.idx.npy      source, dateline, url, author, language, text; and the byte offset
+                            of each (uint64), so any row is read alone (memory-mapped)
         pathidx.npy line.npy   per draft: index into meta's paths, line (0 for a file)
         digest.npy          per draft: the 128-bit exact-copy digest as two uint64
         bands.npy           the LSH band keys, (bands, drafts) uint64: a band is contiguous
@@ -14,8 +15,13 @@ that touches files. A run keeps its work in ``OUT/.cleanpipe/work`` (or
         rejects.jsonl       the partition's rejections, in read order
         meta.json           counts: drafts, removals by rule, skipped WARC records, paths
     fix/<key>/              the same partition after repeated-line removal, per run:
-        rows.npy alive.npy digest.npy bands.npy texts.arrow rejects.jsonl meta.json
+        rows.npy alive.npy digest.npy bands.npy texts.bin texts.idx.npy rejects.jsonl
     runs/                   sorted runs of records and rejections, merged into the output
+
+The drafts are JSON rows behind an offset index rather than Arrow or Parquet:
+a task reads back single rows (candidate pairs, clusters), which this serves
+with one slice and one ``orjson.loads``, and importing pyarrow costs a cold
+start 0.65 s (2 s with the pandas it pulls in on first use) in every process.
 
 A partition folder is written under a temporary name and renamed when
 complete, so a killed run leaves only whole artifacts, which the next run with
@@ -28,6 +34,7 @@ beyond one run's work.
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import shutil
 import uuid
@@ -40,8 +47,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import orjson
-import pyarrow as pa
-import pyarrow.ipc as ipc
 
 from cleanpipe.errors import OutputError
 from cleanpipe.models import Draft, Origin, Rejection
@@ -49,18 +54,8 @@ from cleanpipe.models import Draft, Origin, Rejection
 __all__ = ["DRAFT_FIELDS", "PartReader", "PartWriter", "WorkFolder", "work_error"]
 
 DRAFT_FIELDS = ("title", "date", "source", "dateline", "url", "author", "language")
-"""The optional metadata columns of ``drafts.arrow``, after the origin's and before ``text``."""
+"""The optional metadata of a draft row, after the origin's fields and before ``text``."""
 
-_SCHEMA = pa.schema(
-    [
-        pa.field("path", pa.string(), nullable=False),
-        pa.field("line", pa.int64()),
-        pa.field("format", pa.string(), nullable=False),
-        pa.field("sha256", pa.string(), nullable=False),
-        *(pa.field(name, pa.string()) for name in DRAFT_FIELDS),
-        pa.field("text", pa.large_string(), nullable=False),
-    ]
-)
 _META = "meta.json"
 
 
@@ -157,8 +152,7 @@ class PartWriter:
         self.tmp = folder / f".{key}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
         self.tmp.mkdir(parents=True)
         self._bands = bands
-        self._sink = pa.OSFile(str(self.tmp / "drafts.arrow"), "wb")
-        self._writer = ipc.new_file(self._sink, _SCHEMA)
+        self._rows = _RowWriter(self.tmp / "drafts")
         self._paths: dict[str, int] = {}
         self._pathidx: list[npt.NDArray[np.uint32]] = []
         self._lines: list[npt.NDArray[np.int64]] = []
@@ -184,21 +178,22 @@ class PartWriter:
         """
         if not drafts:
             return
-        columns: dict[str, list[Any]] = {name: [] for name in _SCHEMA.names}
         pathidx = np.empty(len(drafts), dtype=np.uint32)
         lines = np.empty(len(drafts), dtype=np.int64)
         for i, draft in enumerate(drafts):
             origin = draft.origin
-            columns["path"].append(origin.path)
-            columns["line"].append(origin.line)
-            columns["format"].append(origin.format)
-            columns["sha256"].append(origin.sha256)
-            for name in DRAFT_FIELDS:
-                columns[name].append(getattr(draft, name))
-            columns["text"].append(draft.text)
+            self._rows.add(
+                [
+                    origin.path,
+                    origin.line,
+                    origin.format,
+                    origin.sha256,
+                    *(getattr(draft, name) for name in DRAFT_FIELDS),
+                    draft.text,
+                ]
+            )
             pathidx[i] = self._paths.setdefault(origin.path, len(self._paths))
             lines[i] = origin.line or 0
-        self._writer.write_batch(pa.RecordBatch.from_pydict(columns, schema=_SCHEMA))
         self._lrows.append(line_rows + self.summary.drafts)
         self._lkeys.append(line_keys)
         self.summary.drafts += len(drafts)
@@ -221,8 +216,7 @@ class PartWriter:
 
         ``inputs`` names the files the partition was read from (as origins show them).
         """
-        self._writer.close()
-        self._sink.close()
+        self._rows.close()
         self._rejects.close()
         arrays = {
             "pathidx": _concat(self._pathidx, np.uint32, (0,)),
@@ -252,9 +246,8 @@ class PartWriter:
 
     def abort(self) -> None:
         """Drop the unfinished artifact."""
-        with contextlib.suppress(Exception):
-            self._writer.close()
-            self._sink.close()
+        with contextlib.suppress(OSError):
+            self._rows.close()
         with contextlib.suppress(OSError):
             self._rejects.close()
         with contextlib.suppress(OSError):
@@ -302,15 +295,65 @@ def iter_rejections(path: Path) -> Iterator[Rejection]:
             yield Rejection.model_construct(**orjson.loads(line))
 
 
-def write_texts(path: Path, texts: Sequence[str]) -> None:
-    """Write a column of texts as an Arrow IPC file."""
-    table = pa.table({"text": pa.array(list(texts), type=pa.large_string())})
-    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
+class _RowWriter:
+    """JSON rows appended to ``<stem>.bin``, their offsets to ``<stem>.idx.npy`` on close."""
+
+    def __init__(self, stem: Path) -> None:
+        self._stem = stem
+        self._handle = stem.with_suffix(".bin").open("wb")
+        self._offsets = [0]
+
+    def add(self, row: list[Any]) -> None:
+        data = orjson.dumps(row)
+        self._handle.write(data)
+        self._offsets.append(self._offsets[-1] + len(data))
+
+    def close(self) -> None:
+        if self._handle.closed:
+            return
+        self._handle.close()
+        offsets = np.asarray(self._offsets, dtype=np.uint64)
+        np.save(self._stem.with_suffix(".idx.npy"), offsets, allow_pickle=False)
+
+
+def write_texts(stem: Path, texts: Sequence[str]) -> None:
+    """Write texts as rows of one field (``<stem>.bin`` and ``<stem>.idx.npy``)."""
+    writer = _RowWriter(stem)
+    for text in texts:
+        writer.add([text])
+    writer.close()
+
+
+class _Rows:
+    """Random access to the JSON rows of ``<stem>.bin`` (memory-mapped)."""
+
+    def __init__(self, stem: Path) -> None:
+        self._offsets = np.load(stem.with_suffix(".idx.npy"))
+        self._handle = stem.with_suffix(".bin").open("rb")
+        size = int(self._offsets[-1])
+        self._map = (
+            mmap.mmap(self._handle.fileno(), size, access=mmap.ACCESS_READ) if size else None
+        )
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def row(self, index: int) -> list[Any]:
+        if self._map is None:
+            msg = f"row {index} of an empty file"
+            raise IndexError(msg)
+        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
+        value: list[Any] = orjson.loads(self._map[start:end])
+        return value
+
+    def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
+        self._handle.close()
 
 
 class PartReader:
-    """Random access to the drafts of prepared partitions (memory-mapped Arrow files).
+    """Random access to the drafts of prepared partitions.
 
     Only the rows asked for are read from disk; ``fixed`` texts (after
     repeated-line removal) replace the prepared ones.
@@ -319,59 +362,56 @@ class PartReader:
     def __init__(self, parts: Sequence[Path], fixes: Sequence[Path | None]) -> None:
         self._parts = list(parts)
         self._fixes = list(fixes)
-        self._tables: dict[int, pa.Table] = {}
+        self._rows: dict[int, _Rows] = {}
         self._fixed: dict[int, dict[int, str]] = {}
 
-    def _table(self, part: int) -> pa.Table:
-        table = self._tables.get(part)
-        if table is None:
-            source = pa.memory_map(str(self._parts[part] / "drafts.arrow"), "r")
-            table = ipc.open_file(source).read_all()
-            self._tables[part] = table
+    def _open(self, part: int) -> _Rows:
+        rows = self._rows.get(part)
+        if rows is None:
+            rows = _Rows(self._parts[part] / "drafts")
+            self._rows[part] = rows
             fixed: dict[int, str] = {}
             fix = self._fixes[part]
-            if fix is not None and (fix / "texts.arrow").is_file():
-                rows = np.load(fix / "rows.npy")[np.load(fix / "alive.npy")]
-                texts = ipc.open_file(pa.memory_map(str(fix / "texts.arrow"), "r")).read_all()
-                fixed = dict(zip(rows.tolist(), texts.column("text").to_pylist(), strict=True))
+            if fix is not None and (fix / "texts.bin").is_file():
+                numbers = np.load(fix / "rows.npy")[np.load(fix / "alive.npy")].tolist()
+                texts = _Rows(fix / "texts")
+                fixed = {row: texts.row(i)[0] for i, row in enumerate(numbers)}
+                texts.close()
             self._fixed[part] = fixed
-        return table
+        return rows
 
     def text(self, part: int, row: int) -> str:
         """The final text of one draft."""
-        table = self._table(part)
+        rows = self._open(part)
         fixed = self._fixed[part].get(row)
         if fixed is not None:
             return fixed
-        value: str = table.column("text")[row].as_py()
-        return value
+        text: str = rows.row(row)[-1]
+        return text
 
     def drafts(self, part: int, rows: Sequence[int] | None = None) -> list[Draft]:
         """Drafts of one partition (the rows asked for, or all), with their final texts."""
-        table = self._table(part)
-        if rows is not None:
-            table = table.take(pa.array(list(rows), type=pa.int64()))
-            positions = list(rows)
-        else:
-            positions = list(range(table.num_rows))
+        source = self._open(part)
         fixed = self._fixed[part]
+        positions = range(len(source)) if rows is None else rows
         drafts = []
-        for position, row in zip(positions, table.to_pylist(), strict=True):
-            text = fixed.get(position, row["text"])
-            origin = Origin.model_construct(
-                format=row["format"], line=row["line"], path=row["path"], sha256=row["sha256"]
-            )
+        for position in positions:
+            path, line, fmt, sha, *meta, text = source.row(position)
+            text = fixed.get(position, text)
+            origin = Origin.model_construct(format=fmt, line=line, path=path, sha256=sha)
             drafts.append(
                 Draft.model_construct(
                     origin=origin,
                     paragraphs=tuple(text.split("\n\n")),
                     removed=(),
-                    **{name: row[name] for name in DRAFT_FIELDS},
+                    **dict(zip(DRAFT_FIELDS, meta, strict=True)),
                 )
             )
         return drafts
 
     def close(self) -> None:
         """Release the memory maps."""
-        self._tables.clear()
+        for rows in self._rows.values():
+            rows.close()
+        self._rows.clear()
         self._fixed.clear()
