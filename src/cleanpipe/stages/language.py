@@ -136,9 +136,8 @@ def feature_counts(data: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.fl
         state[step:] = nextmove[rowbase[state[step:]] + byte[: size - step]]
     # The walk is the automaton's own if every state follows from the one
     # before by its transition: one more step checks that, whatever the model.
-    if size > 1 and not np.array_equal(
-        state[1:], nextmove[rowbase[state[:-1]] + byte[1:]]
-    ):  # a trie deeper than the window: walk byte by byte
+    if size > 1 and (state[1:] != nextmove[rowbase[state[:-1]] + byte[1:]]).any():
+        # A trie deeper than the window: walk byte by byte.
         log.warning("py3langid's model is deeper than %d bytes: slow walk", _WINDOW)
         current = 0
         for i in range(size):
@@ -151,13 +150,19 @@ def feature_counts(data: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.fl
     # Sort (feature, position) pairs as one key: each feature's group starts
     # at its first occurrence, which orders the groups as py3langid's Counter.
     total = len(found)
-    key = found * total + np.arange(total)
+    key = found * total
+    key += np.arange(total)
     key.sort()
     feature = key // total
-    starts = np.flatnonzero(np.concatenate(([True], feature[1:] != feature[:-1])))
-    counts = np.diff(starts, append=total)
-    by_first = np.argsort(key[starts] - feature[starts] * total)
-    return feature[starts[by_first]], counts[by_first].astype(np.float32)
+    new = np.empty(total, dtype=bool)
+    new[0] = True
+    np.not_equal(feature[1:], feature[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = total
+    by_first = np.argsort(key[starts] % total)
+    return feature[starts[by_first]], (ends - starts)[by_first].astype(np.float32)
 
 
 def scores(text: str) -> npt.NDArray[np.float32]:
