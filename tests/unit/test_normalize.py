@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
+import py3langid
 import pytest
 
 from cleanpipe.config import NormalizeConfig
 from cleanpipe.models import Draft, Origin
 from cleanpipe.stages.normalize import (
+    SAMPLE_CHARS,
     detect_language,
     normalize_date,
     normalize_draft,
@@ -142,6 +144,31 @@ def test_detect_language() -> None:
     vietnamese = "Tỉnh Bến Tre mong muốn tiếp tục nhận được sự hỗ trợ của Nhật Bản trong các dự án."
     assert detect_language(vietnamese) == "vi"
     assert detect_language("12 34 56 !!") is None
+
+
+_ENGLISH = "The province hopes to continue receiving support from Japan in new projects. "
+_VIETNAMESE = "Tỉnh Bến Tre mong muốn tiếp tục nhận được sự hỗ trợ của Nhật Bản trong các dự án. "
+
+
+def test_detect_language_reads_a_bounded_sample() -> None:
+    # Only the first SAMPLE_CHARS characters of the body count.
+    english_first = _ENGLISH * (SAMPLE_CHARS // len(_ENGLISH) + 1) + _VIETNAMESE * 100
+    assert detect_language(english_first) == "en"
+    vietnamese_first = _VIETNAMESE * (SAMPLE_CHARS // len(_VIETNAMESE) + 1) + _ENGLISH * 100
+    assert detect_language(vietnamese_first) == "vi"
+
+
+def test_detect_language_reads_the_title_with_the_body() -> None:
+    assert detect_language("12 34 56 !!", title="Rice exports rose by five percent in May") == "en"
+    assert detect_language("Rice exports rose", title="2023") is None  # 16 letters
+    assert detect_language("Rice exports rose", title="in May") == "en"  # 21 letters
+
+
+def test_detect_language_answers_as_py3langid_on_the_sample() -> None:
+    text = _ENGLISH * 30
+    title = "Ben Tre looks to boost cooperation with Japanese localities"
+    expected = py3langid.classify(f"{title}\n{text[:SAMPLE_CHARS]}")[0]
+    assert detect_language(text, title=title) == expected
 
 
 def test_normalize_draft() -> None:
