@@ -334,7 +334,7 @@ def _page(
 
 def _counts(articles: str | None, tally: _Tally, stated: dict[str, Any] | None) -> str:
     rows = [
-        ("records", f"{tally.records:,}", f"lines of {articles or 'articles.jsonl (absent)'}"),
+        ("records", f"{tally.records:,}", f"in {articles or 'articles.jsonl (absent)'}"),
         ("origins", f"{tally.origins:,}", "inputs the records stand for"),
         ("merged", f"{tally.origins - tally.records:,}", "copies merged into another's record"),
         ("rejected", f"{tally.rejects:,}", "lines of rejects.jsonl"),

@@ -156,7 +156,7 @@ def test_gzipped_records_are_read(review_corpus: tuple[Path, Path], tmp_path: Pa
     data = (review_corpus[1] / "articles.jsonl").read_bytes()
     (out / "articles.jsonl.gz").write_bytes(gzip.compress(data))
     page = report(out).read_text("utf-8")
-    assert "lines of articles.jsonl.gz" in page
+    assert "<td>in articles.jsonl.gz</td>" in page
     assert "report.json is absent or unreadable" in page
 
 
@@ -205,7 +205,7 @@ def test_parquet_records_are_read(review_corpus: tuple[Path, Path], tmp_path: Pa
     shutil.copyfile(review_corpus[1] / "report.json", out / "report.json")
     shutil.copyfile(review_corpus[1] / "rejects.jsonl", out / "rejects.jsonl")
     page = report(out).read_text("utf-8")
-    assert "lines of articles.parquet" in page
+    assert "<td>in articles.parquet</td>" in page
     assert 'class="identity ok"' in page
 
 
