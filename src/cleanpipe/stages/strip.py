@@ -107,6 +107,9 @@ _TEASER_WORDS = (
     r"|veja também|leggi anche|lee también|te puede interesar|читайте также|смотрите также"
 )
 _TEASER_HEADER = re.compile(rf"^(?:{_TEASER_WORDS})\s*(?::|\.\.\.|…)?$", re.I)
+# No line of more words matches _TEASER_HEADER: its longest alternative is
+# "more from" and 40 characters (20 words at most), and a final ":".
+_MAX_TEASER_HEADER_WORDS = 25
 # One teaser link on its own line: "Read more: <headline>", "[Related: <headline>]".
 _TEASER_LINE = re.compile(
     rf"^[\[(]?(?:{_TEASER_WORDS}|also on \S+\.\w+|also|more)\s*(?::|-|–)\s*\S.*$"
@@ -215,7 +218,8 @@ def _rule_teaser_block(doc: _Doc) -> None:
         return
     index = _MAX_TEASER_HEADER_POSITION
     while index < len(doc.paragraphs):
-        if not _TEASER_HEADER.match(doc.paragraphs[index].strip()):
+        paragraph = doc.paragraphs[index]
+        if doc.words(paragraph) > _MAX_TEASER_HEADER_WORDS or not _TEASER_HEADER.match(paragraph):
             index += 1
             continue
         rest = doc.paragraphs[index + 1 :]
@@ -232,23 +236,42 @@ def _rule_teaser_block(doc: _Doc) -> None:
         doc.removed.append(Removal(rule="teaser_block", text="\n\n".join(block)))
 
 
-def _rule_teaser_line(doc: _Doc) -> None:
-    """Drop a single teaser link: "Read more: <headline>", "[Related: <headline>]"."""
-    _drop_matching(
-        doc,
-        "teaser_line",
-        lambda p: _TEASER_LINE.match(p) is not None or _is_shouted_teaser(p),
-    )
+def _is_teaser_line(paragraph: str) -> bool:
+    """A single teaser link: "Read more: <headline>", "[Related: <headline>]"."""
+    return _TEASER_LINE.match(paragraph) is not None or _is_shouted_teaser(paragraph)
 
 
-def _drop_matching(
-    doc: _Doc, rule: str, test: Callable[[str], bool], *, max_words: int = _MAX_TEASER_LINE_WORDS
-) -> None:
-    """Drop every short paragraph that ``test`` accepts."""
-    for index in range(len(doc.paragraphs) - 1, -1, -1):
-        paragraph = doc.paragraphs[index].strip()
-        if doc.words(paragraph) <= max_words and test(paragraph):
-            doc.drop(index, rule)
+@dataclass(frozen=True)
+class _LineRule:
+    """A rule that judges each paragraph alone: short enough, and ``test`` accepts it."""
+
+    test: Callable[[str], bool]
+    max_words: int = _MAX_TEASER_LINE_WORDS
+
+
+def _drop_lines(doc: _Doc, rules: list[tuple[str, _LineRule]]) -> None:
+    """Run a run of line rules in one pass over the paragraphs.
+
+    A paragraph goes to the first rule that takes it, as when each rule ran over
+    what the ones before it left; removals are reported in that order too (by
+    rule, then from the last paragraph up).
+    """
+    longest = max(rule.max_words for _, rule in rules)
+    hits: list[tuple[int, int]] = []  # (rule's position, -paragraph's index)
+    for index, paragraph in enumerate(doc.paragraphs):
+        words = doc.words(paragraph)
+        if words > longest:
+            continue
+        for position, (_, rule) in enumerate(rules):
+            if words <= rule.max_words and rule.test(paragraph):
+                hits.append((position, -index))
+                break
+    if not hits:
+        return
+    hits.sort()
+    doc.removed.extend(Removal(rule=rules[p][0], text=doc.paragraphs[-i]) for p, i in hits)
+    dropped = {-i for _, i in hits}
+    doc.paragraphs = [p for i, p in enumerate(doc.paragraphs) if i not in dropped]
 
 
 _SHARE = re.compile(
@@ -264,6 +287,7 @@ _SHARE_END_CHARS = len("click to tweet")
 
 
 def _is_share(paragraph: str) -> bool:
+    """Share, print, reprint and comment links, and reading-time labels."""
     return _SHARE.match(paragraph) is not None or (
         len(paragraph) >= _SHARE_END_CHARS
         and _SHARE_END.match(paragraph, len(paragraph) - _SHARE_END_CHARS) is not None
@@ -295,6 +319,7 @@ _NEWSLETTER_WORD = re.compile("newsletter", re.I)
 
 
 def _is_newsletter(paragraph: str) -> bool:
+    """A newsletter or subscription prompt."""
     return _NEWSLETTER.match(paragraph) is not None or (
         _contains(paragraph, "newsletter", _NEWSLETTER_WORD)
         and _NEWSLETTER.search(paragraph) is not None
@@ -363,11 +388,6 @@ def _is_timestamp(paragraph: str) -> bool:
     return not rest or (rest[0].casefold() == "by" and len(rest) <= _MAX_TIMESTAMP_REST_WORDS)
 
 
-def _rule_timestamp(doc: _Doc) -> None:
-    """Drop a line that only dates the article: "Published 18 November 2019, 09:01 AM"."""
-    _drop_matching(doc, "timestamp", _is_timestamp, max_words=15)
-
-
 _NAV = re.compile(
     r"^(?:tags?|categories|category|categorias|categoria|schlagwörter|mots-clés|filed under:.*"
     r"|by|to read the full story|thank you|an error has occurred.*|skip to (?:main )?content"
@@ -393,34 +413,19 @@ def _is_shouted_teaser(paragraph: str) -> bool:
     )
 
 
-def _rule_nav(doc: _Doc) -> None:
-    """Drop navigation and page-furniture labels: "Tags", "Filed under: …", a lone "By"."""
-    _drop_matching(doc, "nav", lambda p: _NAV.match(p) is not None)
+def _is_nav(paragraph: str) -> bool:
+    """Navigation and page-furniture labels: "Tags", "Filed under: …", a lone "By"."""
+    return _NAV.match(paragraph) is not None
 
 
-def _rule_share(doc: _Doc) -> None:
-    """Drop share, print, reprint and comment links, and reading-time labels."""
-    _drop_matching(doc, "share", _is_share)
+def _is_advertisement(paragraph: str) -> bool:
+    """An "Advertisement" label (in several languages)."""
+    return _ADVERTISEMENT.match(paragraph) is not None
 
 
-def _rule_advertisement(doc: _Doc) -> None:
-    """Drop "Advertisement" labels (in several languages)."""
-    _drop_matching(doc, "advertisement", lambda p: _ADVERTISEMENT.match(p) is not None)
-
-
-def _rule_newsletter(doc: _Doc) -> None:
-    """Drop newsletter and subscription prompts."""
-    _drop_matching(doc, "newsletter", _is_newsletter)
-
-
-def _rule_cookie_notice(doc: _Doc) -> None:
-    """Drop a cookie-consent notice."""
-    _drop_matching(
-        doc,
-        "cookie_notice",
-        lambda p: _contains(p, "cookie", _COOKIE_WORD) and _COOKIE.search(p) is not None,
-        max_words=60,
-    )
+def _is_cookie_notice(paragraph: str) -> bool:
+    """A cookie-consent notice."""
+    return _contains(paragraph, "cookie", _COOKIE_WORD) and _COOKIE.search(paragraph) is not None
 
 
 def _rule_breadcrumb(doc: _Doc) -> None:
@@ -434,29 +439,24 @@ def _rule_breadcrumb(doc: _Doc) -> None:
             doc.drop(index, "breadcrumb")
 
 
-def _rule_social(doc: _Doc) -> None:
-    """Drop "Follow us on Twitter", "Email the writer at …" and bare links or addresses."""
-    _drop_matching(doc, "social", lambda p: _SOCIAL.match(p) is not None, max_words=45)
+def _is_social(paragraph: str) -> bool:
+    """Follow-us lines, "Email the writer at …" and bare links or addresses."""
+    return _SOCIAL.match(paragraph) is not None
 
 
-def _rule_credit_line(doc: _Doc) -> None:
-    """Drop reporting and editing credits: "Reporting by X; Editing by Y", "X contributed"."""
-    _drop_matching(doc, "credit_line", lambda p: _CREDIT_LINE.match(p) is not None, max_words=45)
+def _is_credit_line(paragraph: str) -> bool:
+    """Reporting and editing credits: "Reporting by X; Editing by Y", "X contributed"."""
+    return _CREDIT_LINE.match(paragraph) is not None
 
 
-def _rule_copyright(doc: _Doc) -> None:
-    """Drop a copyright notice."""
-    _drop_matching(doc, "copyright", lambda p: _COPYRIGHT.search(p) is not None)
+def _is_copyright(paragraph: str) -> bool:
+    """A copyright notice."""
+    return _COPYRIGHT.search(paragraph) is not None
 
 
-def _rule_caption(doc: _Doc) -> None:
-    """Drop photo captions: a photo credit at the end, or alt text glued to a caption."""
-    for index in range(len(doc.paragraphs) - 1, -1, -1):
-        paragraph = doc.paragraphs[index].strip()
-        if doc.words(paragraph) > _MAX_CAPTION_WORDS:
-            continue
-        if _has_caption_credit(paragraph) or _has_alt_text_glue(paragraph):
-            doc.drop(index, "caption")
+def _is_caption(paragraph: str) -> bool:
+    """A photo caption: a photo credit at the end, or alt text glued to a caption."""
+    return _has_caption_credit(paragraph) or _has_alt_text_glue(paragraph)
 
 
 def _rule_title_repeat(doc: _Doc) -> None:
@@ -529,20 +529,21 @@ def _rule_repeated_lede(doc: _Doc) -> None:
 
 # Order matters: the teaser block is cut first so its captions are not counted
 # twice; the end mark goes before the byline so "VNA" after "./." is recognised.
-RULES: dict[str, Callable[[_Doc], None]] = {
+# Consecutive line rules run as one pass (``_drop_lines``).
+RULES: dict[str, Callable[[_Doc], None] | _LineRule] = {
     "teaser_block": _rule_teaser_block,
-    "teaser_line": _rule_teaser_line,
-    "share": _rule_share,
-    "advertisement": _rule_advertisement,
-    "newsletter": _rule_newsletter,
-    "cookie_notice": _rule_cookie_notice,
+    "teaser_line": _LineRule(_is_teaser_line),
+    "share": _LineRule(_is_share),
+    "advertisement": _LineRule(_is_advertisement),
+    "newsletter": _LineRule(_is_newsletter),
+    "cookie_notice": _LineRule(_is_cookie_notice, max_words=60),
     "breadcrumb": _rule_breadcrumb,
-    "social": _rule_social,
-    "credit_line": _rule_credit_line,
-    "copyright": _rule_copyright,
-    "timestamp": _rule_timestamp,
-    "nav": _rule_nav,
-    "caption": _rule_caption,
+    "social": _LineRule(_is_social, max_words=45),
+    "credit_line": _LineRule(_is_credit_line, max_words=45),
+    "copyright": _LineRule(_is_copyright),
+    "timestamp": _LineRule(_is_timestamp, max_words=15),
+    "nav": _LineRule(_is_nav),
+    "caption": _LineRule(_is_caption, max_words=_MAX_CAPTION_WORDS),
     "title_repeat": _rule_title_repeat,
     "end_mark": _rule_end_mark,
     "byline": _rule_byline,
@@ -576,9 +577,19 @@ def strip_boilerplate(
         for index in range(len(doc.paragraphs) - 1, -1, -1):
             if line_key(doc.paragraphs[index]) in repeated:
                 doc.drop(index, "repeated_line")
+    lines: list[tuple[str, _LineRule]] = []
     for name, rule in RULES.items():
-        if name not in config.disabled_rules:
-            rule(doc)
+        if name in config.disabled_rules:
+            continue
+        if isinstance(rule, _LineRule):
+            lines.append((name, rule))
+            continue
+        if lines:
+            _drop_lines(doc, lines)
+            lines = []
+        rule(doc)
+    if lines:
+        _drop_lines(doc, lines)
     doc.paragraphs = [p for p in doc.paragraphs if p.strip()]
     return StripResult(
         paragraphs=tuple(doc.paragraphs),
