@@ -7,11 +7,18 @@ import unicodedata
 from datetime import date
 
 import ftfy
+import ftfy.badness
 import ftfy.chardata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cleanpipe.stages.normalize import _FTFY_CONFIG, INVISIBLE_CHARS, normalize_date, normalize_text
+from cleanpipe.stages.normalize import (
+    _FTFY_CONFIG,
+    INVISIBLE_CHARS,
+    _looks_bad,
+    normalize_date,
+    normalize_text,
+)
 
 # Text with the characters the normaliser cares about mixed into ordinary text.
 _TRICKY = st.sampled_from(
@@ -162,3 +169,9 @@ def test_fast_paths_give_the_reference_output(text: str) -> None:
 @given(st.text(max_size=80))
 def test_fast_paths_give_the_reference_output_on_any_text(text: str) -> None:
     assert normalize_text(text) == _reference_normalize_text(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PROBLEM_TEXT)
+def test_looks_bad_is_ftfy_is_bad(text: str) -> None:
+    assert _looks_bad(text) == ftfy.badness.is_bad(text)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re._constants as sre_constants
+import re._parser as sre_parse
 import unicodedata
 
 import py3langid
 import pytest
+from ftfy.badness import BADNESS_RE, is_bad
 
 from cleanpipe.config import NormalizeConfig
 from cleanpipe.models import Draft, Origin
 from cleanpipe.stages.normalize import (
+    _BAD_SPAN,
     SAMPLE_CHARS,
+    _looks_bad,
     detect_language,
     normalize_date,
     normalize_draft,
@@ -191,3 +196,64 @@ def test_normalize_draft() -> None:
     assert done.url == "https://example.com/a"
     assert done.language == "en"
     assert normalize_draft(done, config=NormalizeConfig()) == done
+
+
+def _badness_branches() -> list[object]:
+    (operator, (_, branches)), *rest = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags).data
+    assert operator is sre_constants.BRANCH
+    assert not rest
+    return branches  # type: ignore[no-any-return]
+
+
+def _only_non_ascii(item: tuple[object, object]) -> bool:
+    operator, value = item
+    if operator is sre_constants.LITERAL:
+        return value >= 128  # type: ignore[operator]
+    if operator is sre_constants.IN:
+        return all(
+            (kind is sre_constants.LITERAL and arg >= 128)
+            or (kind is sre_constants.RANGE and arg[0] >= 128)
+            for kind, arg in value  # type: ignore[attr-defined]
+        )
+    return False
+
+
+def test_ftfy_mojibake_pattern_is_as_the_near_non_ascii_search_assumes() -> None:
+    # _looks_bad searches only near non-ASCII characters: sound while every
+    # branch needs one, no match is longer than _BAD_SPAN, and the only
+    # anchor is the start of the text (which a search from pos respects).
+    parsed = sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert parsed.getwidth()[1] <= _BAD_SPAN
+    for branch in _badness_branches():
+        items = branch.data  # type: ignore[attr-defined]
+        assert any(_only_non_ascii(item) for item in items), items
+        for operator, value in items:
+            assert operator in {
+                sre_constants.LITERAL,
+                sre_constants.IN,
+                sre_constants.ANY,
+                sre_constants.MAX_REPEAT,
+                sre_constants.AT,
+            }
+            if operator is sre_constants.AT:
+                assert value is sre_constants.AT_BEGINNING
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "plain",
+        "“quoted” — dashed",
+        "cafÃ©",
+        "Ã ",
+        "x Ã ",
+        "ГўВЂВ™s",
+        "œuvre",
+        "œ",
+        "a" * 20 + "Ã" + "b" * 20 + "©",
+        "Ã" + " " * 10 + "©",
+    ],
+)
+def test_looks_bad_is_ftfy_is_bad(text: str) -> None:
+    assert _looks_bad(text) == is_bad(text)

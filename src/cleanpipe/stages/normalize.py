@@ -100,6 +100,10 @@ _FTFY_TRIGGERS = re.compile(
     + "]"
 )
 _HAS_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
+# The longest match of ftfy's mojibake pattern, in characters; every branch of
+# it holds a non-ASCII character (tests/unit/test_normalize.py checks both).
+_BAD_SPAN = 7
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 # normalize_text repeats its steps until nothing changes; two passes settle
 # every input we have seen, the bound only guards against a cycle.
 _MAX_PASSES = 5
@@ -195,10 +199,31 @@ def _fix_text(text: str) -> str:
     if (
         _FTFY_TRIGGERS.search(text) is None
         and unicodedata.is_normalized("NFC", text)
-        and (text.isascii() or not ftfy.badness.is_bad(text))
+        and (text.isascii() or not _looks_bad(text))
     ):
         return text
     return ftfy.fix_text(text, _FTFY_CONFIG)
+
+
+def _looks_bad(text: str) -> bool:
+    """Give ftfy's ``is_bad(text)``, searching only near the non-ASCII characters.
+
+    ``is_bad`` is one search of a large pattern over the whole text, slow on
+    a paragraph with a single curly quote. Every branch of the pattern needs
+    a non-ASCII character and spans at most ``_BAD_SPAN`` characters, so any
+    match lies within ``_BAD_SPAN - 1`` characters of a non-ASCII one.
+    """
+    search = ftfy.badness.BADNESS_RE.search
+    reach = _BAD_SPAN - 1
+    start = end = -1
+    for run in _NON_ASCII_RUN.finditer(text):
+        if end >= 0 and run.start() - reach <= end:
+            end = run.end() + reach
+            continue
+        if end >= 0 and search(text, start, end):
+            return True
+        start, end = max(run.start() - reach, 0), run.end() + reach
+    return end >= 0 and search(text, start, end) is not None
 
 
 def normalize_date(value: str | None, *, day_first: bool = True) -> str | None:
