@@ -334,6 +334,8 @@ _COOKIE = re.compile(
 _COOKIE_WORD = re.compile("cookie", re.I)  # both alternatives of _COOKIE need it
 _BREADCRUMB = re.compile(r"^[^>»›/|.!?]{1,30}(?:\s[>»›/|]\s[^>»›/|.!?]{1,30}){2,}$")
 _BREADCRUMB_SEPARATOR = re.compile(r"\s[>»›/|]\s")
+_BREADCRUMB_MARKS = (">", "»", "›", "/", "|")
+_BREADCRUMB_HEAD_CHARS = 32
 _MAX_BREADCRUMB_STEP_WORDS = 4
 _SOCIAL = re.compile(
     r"^(?:follow\b.{0,60}\b(?:on|at) (?:twitter|facebook|instagram|youtube|tiktok|linkedin)"
@@ -352,6 +354,8 @@ _CREDIT_LINE = re.compile(
 _COPYRIGHT = re.compile(
     r"^(?:copyright|\(c\)|©)|\ball rights reserved\b|무단전재|版权所有|tous droits réservés", re.I
 )
+# What an ASCII text needs for a credit or copyright line to match (the other
+# alternatives are not ASCII): the search runs only where it can succeed.
 
 
 _MONTH = (
@@ -367,6 +371,7 @@ _DATE = re.compile(
     r"|\b\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\b",
     re.I,
 )
+_DIGIT = re.compile(r"\d")  # every alternative of _DATE holds one
 # What a timestamp line holds besides its date: times, zones, weekdays, labels.
 _TIMESTAMP_NOISE = re.compile(
     rf"\b(?:{_MONTH})\b\.?|\b\d[\d:./-]*\b|\b(?:a\.?m|p\.?m|[A-Z]{{2,4}}T|UTC|GMT)\b\.?"
@@ -382,7 +387,7 @@ _MAX_TIMESTAMP_REST_WORDS = 3  # "by First Last"
 def _is_timestamp(paragraph: str) -> bool:
     # Nothing but the date may be left, or an author: a schedule line ("9 de
     # dezembro – Interlagos") or an embedded tweet's signature keeps its words.
-    if not _DATE.search(paragraph):
+    if not _DIGIT.search(paragraph) or not _DATE.search(paragraph):
         return False
     rest = _TIMESTAMP_NOISE.sub(" ", paragraph).split()
     return not rest or (rest[0].casefold() == "by" and len(rest) <= _MAX_TIMESTAMP_REST_WORDS)
@@ -432,6 +437,10 @@ def _rule_breadcrumb(doc: _Doc) -> None:
     """Drop a breadcrumb trail (``Home > News > World``) among the first paragraphs."""
     for index in range(min(3, len(doc.paragraphs)) - 1, -1, -1):
         paragraph = doc.paragraphs[index].strip()
+        # The first separator of a trail stands within its first 32 characters.
+        head = paragraph[:_BREADCRUMB_HEAD_CHARS]
+        if not any(mark in head for mark in _BREADCRUMB_MARKS):
+            continue
         if _BREADCRUMB.match(paragraph) and all(
             len(step.split()) <= _MAX_BREADCRUMB_STEP_WORDS
             for step in _BREADCRUMB_SEPARATOR.split(paragraph)
@@ -446,11 +455,21 @@ def _is_social(paragraph: str) -> bool:
 
 def _is_credit_line(paragraph: str) -> bool:
     """Reporting and editing credits: "Reporting by X; Editing by Y", "X contributed"."""
+    # Each alternative of _CREDIT_LINE needs one of these words.
+    if paragraph.isascii():
+        low = paragraph.lower()
+        if "by" not in low and "contributed" not in low and "source" not in low:
+            return False
     return _CREDIT_LINE.match(paragraph) is not None
 
 
 def _is_copyright(paragraph: str) -> bool:
     """A copyright notice."""
+    if paragraph.isascii():
+        # The alternatives of _COPYRIGHT that an ASCII text can match.
+        low = paragraph.lower()
+        if not (low.startswith(("copyright", "(c)")) or "all rights reserved" in low):
+            return False
     return _COPYRIGHT.search(paragraph) is not None
 
 
