@@ -40,7 +40,7 @@ sys.path[:0] = [
     str(Path(__file__).resolve().parent),
     str(Path(__file__).resolve().parent.parent / "src"),
 ]
-from _scoring import PageScore, Summary, score_page, summarize  # noqa: E402
+from _scoring import PageScore, Summary, score_page, summarize, tokenize  # noqa: E402
 from cleanpipe.config import ExtractConfig, StripConfig  # noqa: E402
 from cleanpipe.stages.html import HTML_STEPS, extract_html  # noqa: E402
 from cleanpipe.stages.strip import RULE_NAMES, strip_boilerplate  # noqa: E402
@@ -164,6 +164,29 @@ def print_table(title: str, count: int, rows: list[tuple[str, Summary, float]]) 
     print()
 
 
+def print_lost(pages: list[Page], ours: list[str], theirs: list[str], count: int) -> None:
+    """Print what cleanpipe lost and trafilatura default kept, page by page, worst first."""
+    gaps = []
+    for page, mine, other in zip(pages, ours, theirs, strict=True):
+        gap = score_page(page.truth, other).recall - score_page(page.truth, mine).recall
+        gaps.append((gap, page, mine, other))
+    gaps.sort(key=lambda g: -g[0])
+    for gap, page, mine, other in gaps[:count]:
+        if gap <= 0:
+            break
+        print(f"recall -{gap:.3f} {page.id} {page.url}")
+        truth, kept = _tokens(page.truth), _tokens(mine)
+        for paragraph in other.split("\n"):
+            tokens = _tokens(paragraph)
+            if tokens and tokens in truth and tokens not in kept:
+                print(f"    lost: {paragraph[:160]}")
+    print()
+
+
+def _tokens(text: str) -> str:
+    return " ".join(tokenize(text))
+
+
 def ablate(pages_by_set: dict[str, list[Page]]) -> None:
     """Print F1/P/R per set with each HTML step, then each strip rule, switched off."""
     variants: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [("everything on", (), ())]
@@ -209,6 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ablation", action="store_true", help="switch each rule/step off")
     parser.add_argument("--worst", type=int, default=0, help="list cleanpipe's N worst pages")
     parser.add_argument("--dump", type=Path, help="write each page's predictions here")
+    parser.add_argument(
+        "--diff",
+        type=int,
+        default=0,
+        help="for the N pages where cleanpipe's recall trails trafilatura default's most, "
+        "print the true paragraphs trafilatura kept and cleanpipe lost",
+    )
     args = parser.parse_args(argv)
 
     pages_by_set: dict[str, list[Page]] = {}
@@ -223,8 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     for set_name, pages in pages_by_set.items():
         rows = []
         per_page: dict[str, list[PageScore]] = {}
+        texts: dict[str, list[str]] = {}
         for name in names:
             outputs, elapsed = run(EXTRACTORS[name], pages)
+            texts[name] = outputs
             per_page[name] = score(pages, outputs)
             rows.append((name, summarize(per_page[name]), len(pages) / elapsed))
             if args.dump:
@@ -241,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             for page, s in ranked[: args.worst]:
                 print(f"P={s.precision:.3f} R={s.recall:.3f} {page.id[:12]} {page.url}")
             print()
+        if args.diff and {"cleanpipe", "trafilatura (default)"} <= set(texts):
+            print_lost(pages, texts["cleanpipe"], texts["trafilatura (default)"], args.diff)
 
     if args.ablation:
         ablate(pages_by_set)

@@ -167,3 +167,50 @@ def test_a_handful_of_benchmark_pages_score_well() -> None:
         result = extract_html(html.decode("utf-8"), url=truth[page_id]["url"], config=CONFIG)
         scores.append(score_page(truth[page_id]["articleBody"], "\n\n".join(result.paragraphs)))
     assert summarize(scores).f1 > 0.9
+
+
+def test_inline_code_stays_in_its_sentence_and_a_listing_is_its_own_paragraph() -> None:
+    html = page(
+        f"<p>{PROSE}</p><p>If you see a <code>.github</code> folder at the top of a repository, "
+        "it configures the project for you, from issue templates to the workflows.</p>"
+        "<pre><code>name: ci\non: push\njobs: {}</code></pre>"
+        f"<p>{PROSE} Again.</p>"
+    )
+    paragraphs = extract_html(html, config=CONFIG).paragraphs
+    assert paragraphs[1] == (
+        "If you see a .github folder at the top of a repository, "
+        "it configures the project for you, from issue templates to the workflows."
+    )
+    assert ".github" not in paragraphs[2:]
+    assert sum(p.count(".github") for p in paragraphs) == 1
+
+
+def test_inline_markup_in_an_item_holding_a_sub_list_is_not_repeated() -> None:
+    html = page(
+        f"<p>{PROSE}</p><ul><li>Pack the <b>heavy books</b> in small boxes, and fill "
+        "the gaps with towels so nothing moves in the truck."
+        "<ul><li>Label each box with the room it goes to.</li></ul></li></ul>"
+        f"<p>{PROSE} Again.</p>"
+    )
+    text = "\n".join(extract_html(html, config=CONFIG).paragraphs)
+    assert text.count("heavy books") == 1
+    assert "Pack the heavy books in small boxes" in text
+    assert "Label each box with the room it goes to." in text
+
+
+WCXB = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "wcxb-dev"
+
+
+@pytest.mark.skipif(not WCXB.is_dir(), reason="benchmark data not beside the repository")
+@pytest.mark.parametrize("name", ["0307.html.gz", "0214.html.gz"])
+def test_a_page_the_fast_pass_misses_is_rescued_by_the_full_cascade(name: str) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from _scoring import score_page
+    from trafilatura.utils import decode_file
+
+    truth = json.loads((WCXB / "truth.json").read_text(encoding="utf-8"))[name]
+    html = decode_file(gzip.decompress((WCXB / "html" / name).read_bytes()))
+    fast_only = extract_html(html, url=truth["url"], config=CONFIG, disabled_steps=("rescue",))
+    rescued = extract_html(html, url=truth["url"], config=CONFIG)
+    assert score_page(truth["text"], "\n\n".join(fast_only.paragraphs)).recall < 0.2
+    assert score_page(truth["text"], "\n\n".join(rescued.paragraphs)).recall > 0.85

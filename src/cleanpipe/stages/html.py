@@ -344,9 +344,13 @@ def _blocks(body: _Element) -> list[_Block]:
     return out
 
 
-def _walk(elem: _Element, out: list[_Block], *, list_id: int) -> None:
+def _walk(elem: _Element, out: list[_Block], *, list_id: int, blocks_only: bool = False) -> None:
     for child in elem:
         tag = child.tag
+        if blocks_only and tag != "graphic" and not _is_block(child):
+            if _has_block_children(child):  # a wrapper (trafilatura's <block>) of blocks
+                _walk(child, out, list_id=list_id, blocks_only=True)
+            continue  # inline: already rendered, tail and all, with its container's text
         if tag == "graphic":
             out.append(_Block("graphic", ""))
         elif tag == "list":
@@ -357,7 +361,7 @@ def _walk(elem: _Element, out: list[_Block], *, list_id: int) -> None:
             # A container (an item holding a sub-list, a quote holding paragraphs):
             # its own loose text first, then each inner block on its own.
             out.extend(_render(child, _kind(tag), list_id, stop_at_blocks=True))
-            _walk(child, out, list_id=list_id)
+            _walk(child, out, list_id=list_id, blocks_only=True)
         else:
             out.extend(_render(child, _kind(tag), list_id))
         if child.tail and child.tail.strip():
@@ -372,7 +376,19 @@ def _kind(tag: str) -> str:
 
 
 def _has_block_children(elem: _Element) -> bool:
-    return any(child.tag in _CONTAINER_TAGS for child in elem)
+    return any(_is_block(child) for child in elem)
+
+
+def _is_block(elem: _Element) -> bool:
+    """Whether an element inside a block is a block of its own.
+
+    ``code`` is both: a code listing (several lines) is a block, while inline
+    code (``see the <code>.github</code> folder``) is part of its sentence;
+    taking it out as a paragraph broke the sentence in two (measured on WCXB-dev).
+    """
+    if elem.tag != "code":
+        return elem.tag in _CONTAINER_TAGS
+    return elem.find("lb") is not None or "\n" in "".join(elem.itertext())
 
 
 def _render(
@@ -387,7 +403,7 @@ def _render(
         for child in node:
             if child.tag == "lb":
                 lines.append([])
-            elif not (stop_at_blocks and child.tag in _CONTAINER_TAGS):
+            elif not (stop_at_blocks and _is_block(child)):
                 if kind == "row" and child.tag == "cell" and lines[-1]:
                     lines[-1].append(" ")
                 visit(child)
