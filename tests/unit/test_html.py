@@ -205,8 +205,9 @@ WCXB = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "wcxb-dev
 @pytest.mark.parametrize("name", ["0307.html.gz", "0214.html.gz"])
 def test_a_page_the_fast_pass_misses_is_rescued_by_the_full_cascade(name: str) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-    from _scoring import score_page
     from trafilatura.utils import decode_file
+
+    from _scoring import score_page
 
     truth = json.loads((WCXB / "truth.json").read_text(encoding="utf-8"))[name]
     html = decode_file(gzip.decompress((WCXB / "html" / name).read_bytes()))
