@@ -108,3 +108,13 @@ def test_signatures_estimate_jaccard():
     signatures = signatures_for_texts([a, b], num_perm=256, shingle_size=1)
     estimate = float((signatures[0] == signatures[1]).mean())
     assert abs(estimate - 1 / 3) < 0.1
+
+
+def test_cjk_text_signatures_are_datasketch_over_the_same_shingles():
+    texts = ["新华社北京11月17日电 记者17日从国家卫生健康委获悉", "ภาษาไทยเขียนติดกัน", "Rice rose."]
+    signatures = signatures_for_texts(texts, num_perm=64, shingle_size=3, seed=5)
+    for text, signature in zip(texts, signatures, strict=True):
+        hashes = shingle_hashes(text, shingle_size=3)
+        assert len(hashes) > 1 or text == "Rice rose."
+        expected = _datasketch_update_batch(hashes, num_perm=64, seed=5)
+        assert np.array_equal(signature, expected)

@@ -26,6 +26,10 @@ from cleanpipe.sketch.shingles import (
         "K Kelvin sign lowers to ascii",
         "ΟΔΟΣ ΑΣ. Σ",
         "nul\x00separated\x00words",
+        "新华社北京11月17日电 记者17日从国家卫生健康委获悉",
+        "東京都は１７日、ジョン・スミス氏と会談した。",
+        "ภาษาไทยเขียนติดกัน ไม่เว้นวรรค",
+        "Hanoi ký kết 合作协议 with Ôsaka",
     ],
     ids=[
         "empty",
@@ -38,6 +42,10 @@ from cleanpipe.sketch.shingles import (
         "kelvin",
         "final-sigma",
         "nul",
+        "chinese",
+        "japanese",
+        "thai",
+        "mixed-scripts",
     ],
 )
 def test_fast_tokens_equal_regex_tokens(text):
@@ -149,3 +157,36 @@ def test_flat_hashes_count_every_shingle(shingle_size):
     # A window never runs across two texts: the last shingle of text 1 is its own.
     alone, _ = flat_shingle_hashes([texts[1]], shingle_size=shingle_size)
     assert np.array_equal(hashes[offsets[1] : offsets[2]], alone)
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("新华社北京电", ["新", "华", "社", "北", "京", "电"]),
+        ("VNA报道2023年", ["vna", "报", "道", "2023", "年"]),
+        ("ジョン・スミス", ["ジ", "ョ", "ン", "ス", "ミ", "ス"]),
+        ("ไทย", ["ไ", "ท", "ย"]),
+        # Thai vowel signs are not \\w, but inside a no-space run they are characters too.
+        ("ที่", ["ท", "ี", "่"]),
+        ("한국어 문장", ["한국어", "문장"]),
+    ],
+    ids=["han", "han-latin-digits", "katakana-middle-dot", "thai", "thai-marks", "hangul-words"],
+)
+def test_scripts_without_spaces_are_one_token_per_character(text, tokens):
+    assert tokenize(text) == tokens
+    assert _token_bytes(text) == [t.encode("utf-8") for t in tokens]
+
+
+def test_chinese_shingles_are_character_ngrams():
+    text = "香港行政长官梁振英向香港民众道歉"
+    hashes = shingle_hashes(text, shingle_size=3)
+    # 16 characters give 14 character 3-grams; the repeated "香港" pair does not make
+    # a repeated 3-gram here, so all are distinct.
+    assert len(hashes) == 14
+    edited = shingle_hashes(text.replace("行政", "行事"), shingle_size=3)
+    # One changed character costs the 3 shingles that hold it, not the whole clause.
+    assert len(np.intersect1d(hashes, edited)) == 14 - 3
+
+
+def test_a_text_without_cjk_keeps_word_tokens():
+    assert tokenize("Café au lait, naïve") == ["café", "au", "lait", "naïve"]
