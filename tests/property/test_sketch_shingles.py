@@ -47,3 +47,19 @@ def test_batch_tokens_equal_regex_tokens(texts):
 @given(_TRICKY)
 def test_fast_tokens_equal_regex_tokens_tricky(text):
     assert _token_bytes(text) == [t.encode("utf-8", "surrogatepass") for t in tokenize(text)]
+
+
+_MIXED = "ab Zé 中文新华社カナー・ไทที่ 한국 。—\n"
+
+
+@given(st.text(alphabet=_MIXED, max_size=40))
+def test_fast_tokens_equal_regex_tokens_in_scripts_without_spaces(text):
+    assert _token_bytes(text) == [t.encode("utf-8") for t in tokenize(text)]
+
+
+@given(st.lists(st.text(alphabet=_MIXED, max_size=30), max_size=6), st.integers(1, 4))
+def test_batch_equals_single_in_scripts_without_spaces(texts, shingle_size):
+    hashes, offsets = flat_shingle_hashes(texts, shingle_size=shingle_size)
+    for i, text in enumerate(texts):
+        single = shingle_hashes(text, shingle_size=shingle_size)
+        assert set(hashes[offsets[i] : offsets[i + 1]].tolist()) == set(single.tolist())
