@@ -9,6 +9,7 @@ import pytest
 
 from cleanpipe.config import ExtractConfig
 from cleanpipe.stages.html import HtmlExtract, extract_html
+from cleanpipe.stages.strip import strip_boilerplate
 
 CONFIG = ExtractConfig()
 PROSE = (
@@ -215,3 +216,31 @@ def test_a_page_the_fast_pass_misses_is_rescued_by_the_full_cascade(name: str) -
     rescued = extract_html(html, url=truth["url"], config=CONFIG)
     assert score_page(truth["text"], "\n\n".join(fast_only.paragraphs)).recall < 0.2
     assert score_page(truth["text"], "\n\n".join(rescued.paragraphs)).recall > 0.85
+
+
+def test_a_table_of_contents_and_its_label_are_dropped() -> None:
+    html = page(
+        f"<p>{PROSE}</p><p><strong>Table of Contents</strong></p>"
+        '<ul><li><a href="#roads">Roads for the north</a></li>'
+        '<li><a href="#schools">Schools in the hills</a></li></ul>'
+        f'<h2 id="roads">Roads for the north</h2><p>{PROSE} Roads.</p>'
+        f'<h2 id="schools">Schools in the hills</h2><p>{PROSE} Schools.</p>'
+    )
+    from cleanpipe.stages.html import _Block, _drop_toc
+
+    extracted = extract_html(html, config=CONFIG)
+    paragraphs = strip_boilerplate(extracted.paragraphs, title=extracted.title).paragraphs
+    assert "Table of Contents" not in paragraphs  # the label, by the strip stage's nav rule
+    assert paragraphs.count("Roads for the north") == 1
+    # The same rule on blocks: by in-page links, and by items that repeat later headings.
+    toc = [
+        _Block("p", "Contents"),
+        _Block("item", "Roads", 5, 1, 5),
+        _Block("item", "Hills", 5, 1, 5),
+    ]
+    assert _drop_toc([_Block("p", PROSE), *toc]) == [_Block("p", PROSE)]
+    scripted = [_Block("item", "Roads", 0, 2), _Block("item", "Hills", 0, 2)]
+    later = [_Block("head", "Roads"), _Block("p", PROSE), _Block("head", "Hills")]
+    assert _drop_toc([*scripted, *later]) == later
+    links = [_Block("item", "Roads", 5, 3), _Block("item", "Hills", 5, 3)]  # links elsewhere
+    assert _drop_toc(links) == links

@@ -70,6 +70,8 @@ REMOVED = [
     ("breadcrumb", "Home » Business » Markets"),
     ("nav", "Tags"),
     ("nav", "Filed under: Politics |"),
+    ("nav", "Table of Contents"),
+    ("nav", "In this article:"),
     ("byline", "By Jane Doe"),
     ("byline", "VNA"),
 ]
@@ -81,6 +83,7 @@ def test_rule_removes(rule: str, paragraph: str) -> None:
 
 
 KEPT = [
+    "In this article, the council explains why the budget for the rural districts grew.",
     "To see more of the exhibition, visitors can book a guided tour on the museum's website.",
     "Hanoi (the capital) has seen heavy rain this week, and more is expected on Friday.",
     "The photo exhibition opens on Friday with 120 images by the photographer, who said: "

@@ -66,6 +66,7 @@ HTML_STEPS: tuple[str, ...] = (
     "fast_mode",
     "favor_recall",
     "rescue",
+    "drop_toc",
     "drop_headline",
     "drop_trailing",
 )
@@ -129,6 +130,8 @@ def extract_html(
     if body is None:
         return meta
     blocks = _blocks(body)
+    if config.favor_precision and "drop_toc" not in disabled_steps:
+        blocks = _drop_toc(blocks)
     if config.favor_precision:
         blocks = _drop_chrome(
             blocks,
@@ -257,6 +260,7 @@ def _has_long_paragraph(elem: HtmlElement) -> bool:
 
 
 _LINK_OPEN, _LINK_CLOSE = "\ue000", "\ue001"  # private-use marks around link text
+_IN_PAGE = "\ue002"  # after _LINK_OPEN: the link goes to a place in the same page ("#…")
 
 
 def _mark_links(tree: HtmlElement) -> None:
@@ -267,7 +271,8 @@ def _mark_links(tree: HtmlElement) -> None:
     two invisible characters per link do not.
     """
     for link in tree.iter("a"):
-        link.text = _LINK_OPEN + (link.text or "")
+        opening = _LINK_OPEN + _IN_PAGE if link.get("href", "").startswith("#") else _LINK_OPEN
+        link.text = opening + (link.text or "")
         if len(link):
             link[-1].tail = (link[-1].tail or "") + _LINK_CLOSE
         else:
@@ -323,6 +328,7 @@ class _Block:
     text: str
     link_chars: int = 0
     list_id: int = -1  # items of one list share it
+    in_page_chars: int = 0  # of the link text, what links to places in the page
 
     @property
     def link_density(self) -> float:
@@ -420,11 +426,17 @@ def _render(
 
 
 def _text_block(raw: str, kind: str, list_id: int) -> _Block | None:
-    text = _squeeze(raw.replace(_LINK_OPEN, "").replace(_LINK_CLOSE, ""))
+    text = _squeeze(raw.replace(_LINK_OPEN, "").replace(_LINK_CLOSE, "").replace(_IN_PAGE, ""))
     if not text:
         return None
-    link = sum(_visible(m.group()) for m in _LINKED.finditer(raw))
-    return _Block(kind, text, link, list_id)
+    link = in_page = 0
+    if _LINK_OPEN in raw:
+        for match in _LINKED.finditer(raw):
+            chars = _visible(match.group())
+            link += chars
+            if match.group().startswith(_IN_PAGE, 1):
+                in_page += chars
+    return _Block(kind, text, link, list_id, in_page)
 
 
 _LINKED = re.compile(f"{_LINK_OPEN}[^{_LINK_CLOSE}]*")
@@ -464,6 +476,58 @@ def _link_lists(blocks: list[_Block]) -> set[int]:
             links[block.list_id] = links.get(block.list_id, 0) + block.link_chars
             chars[block.list_id] = chars.get(block.list_id, 0) + _visible(block.text)
     return {i for i in links if chars[i] and links[i] / chars[i] >= _MAX_LIST_LINK_SHARE}
+
+
+# A table of contents is a list of links to the page's own sections: most of its
+# text is such links, or most of its items repeat a heading further down (where
+# a script makes the links). Its label ("Table of Contents", "In this article")
+# is a short line just before it.
+_MIN_TOC_IN_PAGE_SHARE = 0.5
+_MIN_TOC_ITEMS = 2
+_MAX_TOC_LABEL_WORDS = 4
+
+
+def _drop_toc(blocks: list[_Block]) -> list[_Block]:
+    """Drop tables of contents (lists of in-page links) and the label above each."""
+    in_page: dict[int, int] = {}
+    chars: dict[int, int] = {}
+    items: dict[int, int] = {}
+    headed: dict[int, int] = {}  # items that repeat a later heading
+    headings: dict[str, int] = {}  # words of a heading -> its last position
+    for index, block in enumerate(blocks):
+        if block.kind == "head":
+            headings[" ".join(_words(block.text))] = index
+    for index, block in enumerate(blocks):
+        if block.kind == "item" and block.list_id != -1:
+            in_page[block.list_id] = in_page.get(block.list_id, 0) + block.in_page_chars
+            chars[block.list_id] = chars.get(block.list_id, 0) + _visible(block.text)
+            items[block.list_id] = items.get(block.list_id, 0) + 1
+            later = headings.get(" ".join(_words(block.text)), -1) > index
+            headed[block.list_id] = headed.get(block.list_id, 0) + later
+    tocs = {
+        i
+        for i in in_page
+        if items[i] >= _MIN_TOC_ITEMS
+        and chars[i]
+        and (
+            in_page[i] / chars[i] >= _MIN_TOC_IN_PAGE_SHARE
+            or headed[i] / items[i] >= _MIN_TOC_IN_PAGE_SHARE
+        )
+    }
+    if not tocs:
+        return blocks
+    drop = {i for i, b in enumerate(blocks) if b.kind == "item" and b.list_id in tocs}
+    for index in sorted(drop):
+        label = index - 1
+        if (
+            label >= 0
+            and label not in drop
+            and blocks[label].kind in {"head", "p"}
+            and blocks[label].words <= _MAX_TOC_LABEL_WORDS
+            and not blocks[label].text.endswith((".", "!", "?"))
+        ):
+            drop.add(label)
+    return [b for i, b in enumerate(blocks) if i not in drop]
 
 
 def _drop_chrome(
@@ -521,7 +585,7 @@ def _visible(text: str) -> int:
     return sum(not c.isspace() and c not in _MARKS for c in text)
 
 
-_MARKS = {_LINK_OPEN, _LINK_CLOSE}
+_MARKS = {_LINK_OPEN, _LINK_CLOSE, _IN_PAGE}
 
 
 def _squeeze(text: str | None) -> str:

@@ -396,7 +396,8 @@ def _is_timestamp(paragraph: str) -> bool:
 _NAV = re.compile(
     r"^(?:tags?|categories|category|categorias|categoria|schlagwörter|mots-clés|filed under:.*"
     r"|by|to read the full story|thank you|an error has occurred.*|skip to (?:main )?content"
-    r"|back to top|menu|home|loading\W*)\W*$",
+    r"|back to top|menu|home|loading\W*|table of contents|contents|in this article|on this page"
+    r"|jump to(?: section)?)\W*$",
     re.I,
 )
 # Sub-headings in capitals are common and short ("WHAT YOU NEED TO MAKE JAM",
