@@ -114,7 +114,13 @@ def run_cleanpipe(
 ) -> str:
     """The HTML path as the pipeline runs it: extract, then strip."""
     result = extract_html(html, url=url, config=_EXTRACT, disabled_steps=steps_off)
+    if not steps_off:
+        _EXTRACTED[html] = (result.paragraphs, result.title)  # for the ablation
     return _strip(result.paragraphs, result.title, rules_off)
+
+
+# What the table's run extracted, by page, so the ablation need not extract it again.
+_EXTRACTED: dict[str, tuple[tuple[str, ...], str | None]] = {}
 
 
 def _strip(paragraphs: tuple[str, ...], title: str | None, rules_off: tuple[str, ...]) -> str:
@@ -220,6 +226,8 @@ def ablate(pages_by_set: dict[str, list[Page]]) -> None:
 
 
 def _paragraphs(page: Page, steps_off: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    if not steps_off and page.html in _EXTRACTED:
+        return _EXTRACTED[page.html]
     result = extract_html(page.html, url=page.url, config=_EXTRACT, disabled_steps=steps_off)
     return result.paragraphs, result.title
 
