@@ -244,3 +244,20 @@ def test_a_table_of_contents_and_its_label_are_dropped() -> None:
     assert _drop_toc([*scripted, *later]) == later
     links = [_Block("item", "Roads", 5, 3), _Block("item", "Hills", 5, 3)]  # links elsewhere
     assert _drop_toc(links) == links
+
+
+def test_text_after_an_inner_block_comes_once_and_after_it() -> None:
+    from lxml import etree
+
+    from cleanpipe.stages.html import _blocks
+
+    body = etree.fromstring(
+        "<body><list><item>Pack the books first:<list><item>small boxes</item></list>"
+        "then tape them shut.</item></list><p>Done.</p></body>"
+    )
+    assert [b.text for b in _blocks(body)] == [
+        "Pack the books first:",
+        "small boxes",
+        "then tape them shut.",
+        "Done.",
+    ]

@@ -409,7 +409,12 @@ def _render(
         for child in node:
             if child.tag == "lb":
                 lines.append([])
-            elif not (stop_at_blocks and _is_block(child)):
+            elif stop_at_blocks and _is_block(child):
+                # The inner block, and the loose text after it, are the walk's to
+                # render (in order, as blocks of their own), not this line's.
+                lines.append([])
+                continue
+            else:
                 if kind == "row" and child.tag == "cell" and lines[-1]:
                     lines[-1].append(" ")
                 visit(child)
