@@ -23,7 +23,7 @@ whose false merges are counted by type):
 
 * ``template``: distinct stories of one site carrying the same site template:
   two real "about us" / disclaimer paragraphs (from a story not otherwise used)
-  and the same header and footer lines;
+  and the same header and footer lines; half of them briefs of 40-150 words;
 * ``followup``: a later story (another real body, cut to 3-8 paragraphs) that
   reuses one background paragraph of a story in the corpus;
 * ``teaser``: distinct stories ending in the same "Read more" teaser block
@@ -42,6 +42,10 @@ Usage::
 
     PYTHONPATH=src python benchmarks/real_dups.py --seed 1
     PYTHONPATH=src python benchmarks/real_dups.py --seed 2 --show-errors 10
+    PYTHONPATH=src python benchmarks/real_dups.py --set jaccard_threshold=0.5   # an ablation
+
+The first run of a seed cleans the documents (about a minute, trafilatura for
+the HTML copies) and caches the texts in ``--cache``.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ _ROOT = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+")
 _NUMBER = re.compile(r"\d+")
 # Bump when the corpus recipe changes: the cache key of the cleaned texts.
-_RECIPE = 7
+_RECIPE = 8
 
 COPY_TYPES = ("truncated", "syndicated", "updated", "reflowed", "html", "short_copy")
 NEGATIVE_TYPES = ("template", "followup", "teaser", "short")
@@ -320,7 +324,12 @@ def build_corpus(bodies: list[Body], seed: int) -> list[Doc]:
         c = next(cluster)
         if body.key in group_of:
             head, tail = templates[group_of[body.key]]
-            text = "\n\n".join([*head, *body.paragraphs, *tail])
+            # Half are briefs (40-150 words of their own), where the template is a
+            # large share of the text.
+            own = list(body.paragraphs)
+            if rng.random() < 0.5:
+                own = _words_prefix(own, rng.randint(40, 150))
+            text = "\n\n".join([*head, *own, *tail])
             docs.append(Doc(c, "template", body.title, text=text))
             continue
         roll = rng.random()
@@ -494,6 +503,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", type=Path, default=Path("/tmp"))
     parser.add_argument("--show-errors", type=int, default=0, help="print this many misses")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a DedupConfig field to change (repeatable), e.g. --set jaccard_threshold=0.5",
+    )
     args = parser.parse_args(argv)
 
     from cleanpipe.config import DedupConfig
@@ -509,9 +525,11 @@ def main(argv: list[str] | None = None) -> int:
         "(extraction kept under 40% of the story)"
     )
     print("  " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    overrides = dict(item.split("=", 1) for item in args.set)
+    config = DedupConfig(**overrides)
     start = time.perf_counter()
-    labels = cluster_labels(texts, config=DedupConfig())
-    print(f"## cleanpipe cluster_labels(DedupConfig()): {time.perf_counter() - start:.2f} s")
+    labels = cluster_labels(texts, config=config)
+    print(f"## cleanpipe cluster_labels: {time.perf_counter() - start:.2f} s; {config!r}")
     # An empty text (cleaning kept nothing) is its own cluster, never a copy.
     labels = np.where([bool(t) for t in texts], labels, -1 - np.arange(len(texts)))
     report(docs, texts, labels, args.show_errors)
