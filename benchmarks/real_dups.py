@@ -441,10 +441,27 @@ def drop_failed_extractions(docs: list[Doc], texts: list[str]) -> tuple[list[Doc
     return [docs[i] for i in keep], [texts[i] for i in keep], len(docs) - len(keep)
 
 
+def _cleaning_code_digest() -> str:
+    """A digest of cleanpipe's cleaning code: the cache of cleaned texts follows it.
+
+    Dedup and sketch modules are left out: they do not change the cleaned texts.
+    """
+    import cleanpipe
+
+    package = Path(cleanpipe.__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        relative = source.relative_to(package).as_posix()
+        if relative.startswith("sketch/") or relative in {"stages/dedup.py", "stages/verify.py"}:
+            continue
+        digest.update(relative.encode() + source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def load_or_build(seed: int, cache: Path) -> tuple[list[Doc], list[str]]:
     bodies = distinct_bodies(load_bodies(_ROOT))
     docs = build_corpus(bodies, seed)
-    path = cache / f"cleanpipe-real-dups-r{_RECIPE}-s{seed}.json"
+    path = cache / f"cleanpipe-real-dups-r{_RECIPE}-s{seed}-{_cleaning_code_digest()}.json"
     if path.exists():
         texts = json.loads(path.read_text())
     else:
