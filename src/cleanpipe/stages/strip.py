@@ -146,6 +146,14 @@ class _Doc:
     def drop(self, index: int, rule: str) -> None:
         self.removed.append(Removal(rule=rule, text=self.paragraphs.pop(index)))
 
+    def word_counts(self) -> dict[str, int]:
+        """The word count of every paragraph, by paragraph."""
+        counts = self._words
+        for paragraph in self.paragraphs:
+            if paragraph not in counts:
+                counts[paragraph] = _count_words(paragraph)
+        return counts
+
     def words(self, paragraph: str) -> int:
         count = self._words.get(paragraph)
         if count is None:
@@ -258,8 +266,9 @@ def _drop_lines(doc: _Doc, rules: list[tuple[str, _LineRule]]) -> None:
     """
     longest = max(rule.max_words for _, rule in rules)
     hits: list[tuple[int, int]] = []  # (rule's position, -paragraph's index)
+    counts = doc.word_counts()
     for index, paragraph in enumerate(doc.paragraphs):
-        words = doc.words(paragraph)
+        words = counts[paragraph]
         if words > longest:
             continue
         for position, (_, rule) in enumerate(rules):
@@ -592,7 +601,8 @@ def strip_boilerplate(
     ['teaser_block', 'byline', 'dateline']
     """
     config = config or StripConfig()
-    doc = _Doc(paragraphs=[p.strip() for p in paragraphs if p.strip()], title=title)
+    stripped = [p.strip() for p in paragraphs]
+    doc = _Doc(paragraphs=[p for p in stripped if p], title=title)
     if repeated and "repeated_line" not in config.disabled_rules:
         for index in range(len(doc.paragraphs) - 1, -1, -1):
             if line_key(doc.paragraphs[index]) in repeated:
