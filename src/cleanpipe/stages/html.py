@@ -5,15 +5,20 @@ the body split into paragraphs (never the headline), and the date, author,
 URL and site name found in the page. A page with no recognisable article body
 gives no paragraphs; the extract stage turns that into a ``no-content`` reject.
 
-How: trafilatura finds the main content in its fast, recall-oriented mode (its
-slower fallback comparison buys less than it costs), and hands back the content
-as a tree of blocks (headings, paragraphs, list items, quotes, table rows,
-images). A body that adverts split into several containers of one class is
-joined first, since trafilatura would take the first part for the whole. Page
-chrome that trafilatura keeps in that mode is then dropped by
-structure, which plain text no longer shows: the headline and its deck (headings
-before the first paragraph), and headings and link lists after the last one
-(a list counts as links when its items together are mostly link text).
+How: trafilatura finds the main content in its fast, recall-oriented mode, and
+hands back the content as a tree of blocks (headings, paragraphs, list items,
+quotes, table rows, images). Where that pass finds little of the page (its
+text is not in one article-like container), the page goes once more through
+trafilatura's full cascade, which costs twice as much and so runs only there
+(``_under_extracted``). A body that adverts split into several containers of
+one class is joined first, since trafilatura would take the first part for
+the whole. Page chrome that trafilatura keeps in that mode is then dropped by
+structure, which plain text no longer shows: tables of contents (lists of
+links to the page's own sections), the headline and its deck (headings before
+the first paragraph), and headings and link lists after the last one (a list
+counts as links when its items together are mostly link text). Each of these
+steps can be switched off (``HTML_STEPS``), so the extraction benchmark can
+measure what it costs and buys on both dev sets.
 Text rules (bylines, "Read more", captions, …) are the strip stage's job, so
 they apply to every format.
 
