@@ -238,9 +238,8 @@ def _split_file(
 
 def settings_fingerprint(config: Config) -> str:
     """What a partition's artifact depends on besides its bytes: settings and code version."""
-    dedup = config.dedup.model_dump(
-        mode="json", exclude={"similarity_threshold", "min_length_ratio"}
-    )
+    # The verification settings decide pairs, not what a partition's artifact holds.
+    dedup = config.dedup.model_dump(mode="json", exclude=_VERIFY_ONLY)
     parts: list[object] = [
         code_version(),
         config.read.model_dump(mode="json"),
@@ -252,6 +251,14 @@ def settings_fingerprint(config: Config) -> str:
     ]
     return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
+
+_VERIFY_ONLY = {
+    "similarity_threshold",
+    "min_length_ratio",
+    "max_missing_words",
+    "own_paragraph_words",
+    "max_own_share",
+}
 
 _CODE_VERSION: list[str] = []
 
