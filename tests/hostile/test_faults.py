@@ -106,10 +106,9 @@ def _prepare(out: Path, start: str) -> dict[str, bytes]:
         for name, data in _trio("old", 2, vouched=False).items():
             (out / name).write_bytes(data)
         return _trio("old", 2, vouched=False)
-    else:
+    write_outputs(out, articles=[], rejections=_rejections(2, "old"), report=_report(2))
+    if start == "rewritten":  # a second run over the first
         write_outputs(out, articles=[], rejections=_rejections(2, "old"), report=_report(2))
-        if start == "rewritten":  # a second run over the first
-            write_outputs(out, articles=[], rejections=_rejections(2, "old"), report=_report(2))
     return _trio("old", 2)
 
 
@@ -161,7 +160,8 @@ def test_sigkill_at_every_step_leaves_old_or_new_trio(tmp_path: Path, start: str
 def _vouched(seen: dict[str, bytes]) -> bool:
     outputs = json.loads(seen["report.json"]).get("outputs", {})
     return all(
-        hashlib.sha256(seen.get(name, b"")).hexdigest() == digest for name, digest in outputs.items()
+        hashlib.sha256(seen.get(name, b"")).hexdigest() == digest
+        for name, digest in outputs.items()
     )
 
 
