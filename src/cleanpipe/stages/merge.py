@@ -60,8 +60,11 @@ def merge_drafts(drafts: Sequence[Draft]) -> Article:
         msg = "merge_drafts needs at least one draft"
         raise ValueError(msg)
     ordered = sorted(drafts, key=lambda d: _origin_key(d.origin))
-    kept = max(ordered, key=lambda d: word_count(d.text))  # max keeps the first of ties
-    others = [d for d in ordered if d is not kept]
+    texts = [d.text for d in ordered]
+    counts = [word_count(text) for text in texts]
+    best = counts.index(max(counts))  # the first of ties
+    kept, text = ordered[best], texts[best]
+    others = [d for i, d in enumerate(ordered) if i != best]
     chain = [kept, *others]
 
     def first(field: str) -> str | None:
@@ -71,7 +74,6 @@ def merge_drafts(drafts: Sequence[Draft]) -> Article:
                 return str(value)
         return None
 
-    text = kept.text
     return Article(
         dateline=first("dateline"),
         date=first("date"),
@@ -82,5 +84,5 @@ def merge_drafts(drafts: Sequence[Draft]) -> Article:
         text=text,
         title=first("title"),
         url=first("url"),
-        word_count=word_count(text),
+        word_count=counts[best],
     )
