@@ -221,3 +221,18 @@ def test_the_teaser_title_rule_can_be_switched_off() -> None:
     config = StripConfig(disabled_rules=("teaser_block",))
     result = strip_boilerplate(TEASERS_ONLY, title="See more", config=config)
     assert list(result.paragraphs) == TEASERS_ONLY
+
+
+def test_a_teaser_block_ends_before_a_paragraph_too_long_to_be_a_summary() -> None:
+    section = (
+        "Home prices rose again this year in most of the country, even as mortgage rates stayed "
+        "high, and sales volumes recovered slowly from the lows of the last two years. The "
+        "analysis below ranks the states and cities by a composite score of price growth, the "
+        "share of homes sold above asking, days on the market and price cuts, from the data "
+        "of the last twelve months."
+    )
+    rows = ["1/1/2024 +5.3%", "2/1/2024 +6.6%", "3/1/2024 +4.9%"]
+    paragraphs = [*BODY, "RELATED", "Headline one", section, *rows]
+    result = strip_boilerplate(paragraphs)
+    assert list(result.paragraphs) == [*BODY, section, *rows]
+    assert [r.text for r in result.removed] == ["RELATED\n\nHeadline one"]

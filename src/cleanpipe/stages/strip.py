@@ -209,6 +209,7 @@ _MIN_RESUMED_SENTENCES = 2
 _MIN_RESUMED_SHARE = 0.6
 _MIN_SENTENCE_WORDS = 10
 _MAX_TEASER_LINE_WORDS = 30
+_MAX_TEASER_WORDS = 60
 _SENTENCE_END = re.compile(r"[.!?…\"”»’')]$")
 
 
@@ -248,6 +249,13 @@ def _rule_teaser_block(doc: _Doc) -> None:
             end = index + 1 + sentences[0]
         else:
             end = len(doc.paragraphs)
+        # A teaser's summary is a sentence or two; a paragraph far longer is the
+        # article again (or a page section after the box), never part of the block.
+        long = next(
+            (i for i in range(index + 1, end) if doc.words(doc.paragraphs[i]) > _MAX_TEASER_WORDS),
+            end,
+        )
+        end = min(end, long)
         block = doc.paragraphs[index:end]
         del doc.paragraphs[index:end]
         doc.removed.append(Removal(rule="teaser_block", text="\n\n".join(block)))
@@ -405,8 +413,8 @@ _MAX_TIMESTAMP_REST_WORDS = 3  # "by First Last"
 def _is_timestamp(paragraph: str) -> bool:
     # Nothing but the date may be left, or an author: a schedule line ("9 de
     # dezembro – Interlagos") or an embedded tweet's signature keeps its words.
-    if not _DIGIT.search(paragraph) or not _DATE.search(paragraph):
-        return False
+    if not _DIGIT.search(paragraph) or "%" in paragraph or not _DATE.search(paragraph):
+        return False  # a date beside a share is a table row ("12/1/2024 +6.3%"), not a stamp
     rest = _TIMESTAMP_NOISE.sub(" ", paragraph).split()
     return not rest or (rest[0].casefold() == "by" and len(rest) <= _MAX_TIMESTAMP_REST_WORDS)
 
