@@ -13,7 +13,9 @@ and the article pages of WCXB's development split (709 pages of other sites,
 ``../shared/benchmarks`` beside the repository, never copied into it. Every
 extractor runs over every page in the same process, scored with the
 ScrapingHub metric (see ``_scoring.py``). pages/s counts only the extraction
-call, on pages already decompressed and decoded.
+call, on pages already decompressed and decoded, in CPU time of this process
+(every extractor here is single-threaded), so that other jobs on a shared
+machine do not tilt the comparison.
 
 The ablation switches off, one at a time, each step of the HTML path
 (``cleanpipe.stages.html.HTML_STEPS``) and each strip rule
@@ -147,9 +149,9 @@ def run(extractor: Extractor, pages: list[Page]) -> tuple[list[str], float]:
     outputs = []
     elapsed = 0.0
     for page in pages:
-        start = time.perf_counter()
+        start = time.process_time()
         outputs.append(extractor(page.html, page.url))
-        elapsed += time.perf_counter() - start
+        elapsed += time.process_time() - start
     return outputs, elapsed
 
 
@@ -182,11 +184,19 @@ def print_lost(pages: list[Page], ours: list[str], theirs: list[str], count: int
             break
         print(f"recall -{gap:.3f} {page.id} {page.url}")
         truth, kept = _tokens(page.truth), _tokens(mine)
-        for paragraph in other.split("\n"):
-            tokens = _tokens(paragraph)
-            if tokens and tokens in truth and tokens not in kept:
-                print(f"    lost: {paragraph[:160]}")
+        lost = [
+            paragraph
+            for paragraph in other.split("\n")
+            if (tokens := _tokens(paragraph)) and tokens in truth and tokens not in kept
+        ]
+        for paragraph in lost[:_MAX_LOST_SHOWN]:
+            print(f"    lost: {paragraph[:160]}")
+        if len(lost) > _MAX_LOST_SHOWN:
+            print(f"    ... and {len(lost) - _MAX_LOST_SHOWN} more")
     print()
+
+
+_MAX_LOST_SHOWN = 8
 
 
 def _tokens(text: str) -> str:
