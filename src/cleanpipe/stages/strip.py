@@ -173,12 +173,30 @@ class _Doc:
 def _count_words(paragraph: str) -> int:
     """``len(paragraph.split())`` for a stripped paragraph, without building the list.
 
-    A printable string has no white space but the ASCII space, so where no two
-    spaces touch, the words are one more than the spaces.
+    Where the only white space is single spaces, the words are one more than the spaces.
     """
-    if paragraph and paragraph.isprintable() and "  " not in paragraph:
+    if paragraph and _single_spaced(paragraph):
         return paragraph.count(" ") + 1
     return len(paragraph.split())
+
+
+def _single_spaced(text: str) -> bool:
+    """Whether the only white space in ``text`` is single spaces."""
+    if "  " in text:
+        return False
+    if not text.isascii():
+        return text.isprintable()  # no white space is printable but the space
+    return not (  # the ASCII white space of str.split, the space aside
+        "\n" in text
+        or "\t" in text
+        or "\r" in text
+        or "\x0b" in text
+        or "\x0c" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+        or "\x1f" in text
+    )
 
 
 def _contains(text: str, word: str, pattern: re.Pattern[str]) -> bool:
@@ -196,7 +214,7 @@ def _key(text: str) -> str:
     # str.split and the regex ``\s`` agree on what is white space; a printable
     # text without two spaces in a row is already spaced once (see _count_words).
     text = text.strip()
-    if not (text.isprintable() and "  " not in text):
+    if not _single_spaced(text):
         text = " ".join(text.split())
     return text.rstrip(".").casefold()
 
