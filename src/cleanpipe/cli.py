@@ -98,13 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
         "default: a local cluster of --workers processes",
     )
     p_run.add_argument(
-        "--components",
-        choices=["memory", "distributed", "auto"],
-        default=None,
-        help="with --engine dask: connected components on the driver, on the "
-        "cluster, or chosen by the edge count (default: auto)",
-    )
-    p_run.add_argument(
         "--format",
         choices=OUTPUT_FORMATS,
         default=None,
@@ -320,7 +313,7 @@ def _config(args: argparse.Namespace) -> Config:
         updates["format"] = args.format
     if getattr(args, "work_dir", None) is not None:
         updates["work_dir"] = str(args.work_dir)
-    for flag in ("engine", "scheduler", "components"):
+    for flag in ("engine", "scheduler"):
         if getattr(args, flag, None) is not None:
             updates[flag] = getattr(args, flag)
     if getattr(args, "jaccard_threshold", None) is not None:

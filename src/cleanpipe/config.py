@@ -164,9 +164,6 @@ class Config(BaseModel):
     # A running Dask scheduler (tcp://host:8786); without one, `--engine dask`
     # starts a LocalCluster of `workers` processes.
     scheduler: str | None = None
-    # Connected components of the dedup graph on the driver ("memory"), as
-    # dask dataframe rounds ("distributed"), or chosen by the edge count.
-    components: Literal["memory", "distributed", "auto"] = "auto"
     # How the records are written: articles.jsonl, articles.jsonl.gz or
     # articles.parquet (the `parquet` extra); the same schema in each.
     format: OutputFormat = "jsonl"
