@@ -33,10 +33,11 @@ Options:
   wall time as a share of the uninterrupted run's; checked: the killed run left the
   previous output in place, the rerun's output is byte-identical to the
   uninterrupted run's.
-- ``--dask``: the smallest size, one file, with ``--engine dask --workers 1`` and
-  ``--workers 2`` (a LocalCluster started by cleanpipe); printed: driver RSS (the
-  cleanpipe process alone) and tree RSS, the 1 → 2 worker speed-up of the prepare
-  step; checked: output byte-identical to the local run's.
+- ``--dask``: the smallest size (or ``--dask-size``), one file, with
+  ``--engine dask --workers 1`` and ``--workers 2`` (a LocalCluster started by
+  cleanpipe); printed: driver RSS (the cleanpipe process alone) and tree RSS, the
+  1 → 2 worker speed-up of the prepare step; checked: output byte-identical to the
+  local run's.
 
 Usage::
 
@@ -362,6 +363,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cleanpipe-ooc"))
     parser.add_argument("--kill-at", type=float, default=None, metavar="SHARE")
     parser.add_argument("--dask", action="store_true")
+    parser.add_argument(
+        "--dask-size",
+        type=int,
+        default=None,
+        help="the size --dask runs on (default: the smallest)",
+    )
     parser.add_argument("--workers", type=int, default=None, help="passed to cleanpipe run")
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
@@ -408,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             if not check_same(f"{size:,}: rerun vs uninterrupted", before, digests(out_one)):
                 failures.append(f"{size}: rerun after kill")
         shutil.rmtree(out_many, ignore_errors=True)
-        if args.dask and size == sizes[0]:
+        if args.dask and size == (args.dask_size or sizes[0]):
             run_dask(size, one, out_one, outs, failures)
 
     small, large = sizes[0], sizes[-1]
