@@ -423,10 +423,10 @@ class _Reader(io.RawIOBase):
         inflater = self._inflater
         if inflater is None:
             return b""
-        if inflater.unconsumed_tail:
-            return self._decompress(inflater.unconsumed_tail, want)
         if inflater.eof:
-            rest = inflater.unused_data or self._raw.read(_CHUNK)
+            # A member that ended while the output was capped may leave the bytes
+            # after it in unconsumed_tail rather than unused_data.
+            rest = inflater.unused_data or inflater.unconsumed_tail or self._raw.read(_CHUNK)
             # Some writers pad the end of a gzip file with NUL bytes.
             rest = rest.lstrip(b"\x00")
             while not rest:
@@ -440,6 +440,8 @@ class _Reader(io.RawIOBase):
                 raise CorruptWarcError(msg)
             self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
             return self._decompress(rest, want)
+        if inflater.unconsumed_tail:
+            return self._decompress(inflater.unconsumed_tail, want)
         data = self._raw.read(_CHUNK)
         if not data:
             msg = "truncated gzip data (the stream ends inside a member)"
