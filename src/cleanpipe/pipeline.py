@@ -7,7 +7,7 @@ integers per document (``cleanpipe.corpus``), workers one partition or one
 block of candidate pairs at a time, and the records reach the output as
 sorted runs merged on the way out.
 
-1. **plan**: partitions of about ``PARTITION_BYTES`` (``cleanpipe.plan``).
+1. **plan**: partitions of about ``partition_bytes`` of input (``cleanpipe.plan``).
 2. **prepare** (map): read → extract → strip → normalize → sign, per
    partition, into its artifact. A partition whose artifact is already on disk
    under the same key (a resumed run, ``--incremental``) is not prepared again.
@@ -53,7 +53,7 @@ from cleanpipe.models import (
     StripOutcome,
     Timings,
 )
-from cleanpipe.plan import PARTITION_BYTES, Plan, plan_run
+from cleanpipe.plan import Plan, plan_run
 from cleanpipe.read import InputEntry, decode_input, display_path, read_input
 from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.stages.extract import extract
@@ -140,7 +140,7 @@ def run(
         msg = f"{raw}: no such folder or file (cleanpipe run takes a dump folder or a dump file)"
         raise InputError(msg, path=str(raw))
     with lock_output(out):
-        plan = plan_run(raw, config=config, partition_bytes=_partition_bytes(config))
+        plan = plan_run(raw, config=config, partition_bytes=config.partition_bytes)
         work = WorkFolder(Path(config.work_dir) if config.work_dir else out / STATE_DIR / "work")
         owned = executor is None
         executor = executor or open_executor(config)
@@ -158,11 +158,6 @@ def run(
         if not config.incremental:
             work.remove()
     return report
-
-
-def _partition_bytes(config: Config) -> int:
-    value = getattr(config, "partition_bytes", None)
-    return int(value) if value else PARTITION_BYTES
 
 
 def _save_timings(out: Path, timings: Timings) -> None:

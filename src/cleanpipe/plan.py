@@ -37,11 +37,7 @@ from cleanpipe.errors import InputError
 from cleanpipe.models import Rejection
 from cleanpipe.read import InputEntry, display_path, list_inputs, open_input
 
-__all__ = ["PARTITION_BYTES", "Partition", "Piece", "Plan", "code_version", "plan_run"]
-
-PARTITION_BYTES = 16 * 1024 * 1024
-"""Input bytes per partition: ~6,000 news texts or ~200 HTML pages, a few seconds of
-work each, so two workers stay busy on a 100 MB dump and a progress bar moves."""
+__all__ = ["Partition", "Piece", "Plan", "code_version", "plan_run"]
 
 _SPLIT_SUFFIXES = (".jsonl", ".ndjson")
 _READ_CHUNK = 1 << 20
@@ -92,8 +88,10 @@ class Plan:
         return list(seen)
 
 
-def plan_run(raw: Path, *, config: Config, partition_bytes: int = PARTITION_BYTES) -> Plan:
+def plan_run(raw: Path, *, config: Config, partition_bytes: int | None = None) -> Plan:
     """List ``raw`` (a folder, or one dump file) and cut it into partitions.
+
+    ``partition_bytes`` defaults to ``config.partition_bytes``.
 
     Raises:
         InputError: ``raw`` is neither a folder nor a file.
@@ -107,6 +105,7 @@ def plan_run(raw: Path, *, config: Config, partition_bytes: int = PARTITION_BYTE
     else:
         msg = f"{raw}: no such folder or file (cleanpipe run takes a dump folder or a dump file)"
         raise InputError(msg, path=str(raw))
+    partition_bytes = partition_bytes or config.partition_bytes
     fingerprint = settings_fingerprint(config)
     sized = [(entry, _size(root / entry.rel_path)) for entry in entries]
     total = sum(size for _, size in sized)
