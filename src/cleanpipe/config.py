@@ -176,7 +176,7 @@ class Config(BaseModel):
     # Input bytes per partition, the unit of work and of the artifacts on disk
     # (cleanpipe.plan): 16 MiB is ~6,000 news texts or ~200 HTML pages, a few
     # seconds of work, so two workers share a 100 MB dump and a progress bar moves.
-    partition_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    partition_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     read: ReadConfig = ReadConfig()
     extract: ExtractConfig = ExtractConfig()
     strip: StripConfig = StripConfig()
