@@ -141,15 +141,17 @@ def test_jsonl_is_one_canonical_line_per_record(articles: list[Article]) -> None
 @given(_REPORTS)
 def test_report_round_trips_with_stable_numbers(report: Report) -> None:
     data = report_bytes(report)
-    assert Report.model_validate_json(data) == report
+    # Timings are not written (they differ between runs of the same input).
+    assert Report.model_validate_json(data) == report.model_copy(update={"timings": Timings()})
     assert report_bytes(Report.model_validate_json(data)) == data
     # Integers are written as integers, floats in their shortest round-tripping form.
     parsed = orjson.loads(data)
     assert parsed["inputs"] == report.inputs
     assert isinstance(parsed["inputs"], int)
-    total = report.timings.total
-    assert isinstance(parsed["timings"]["total"], float)
-    assert parsed["timings"]["total"] == total  # exact: the shortest repr round-trips
+    assert "timings" not in parsed
+    timings = orjson.loads(canonical_json(report.timings))  # as timings.json holds them
+    assert isinstance(timings["total"], float)
+    assert timings["total"] == report.timings.total  # exact: the shortest repr round-trips
 
 
 def test_number_formatting_examples() -> None:
@@ -163,11 +165,11 @@ def test_number_formatting_examples() -> None:
         cluster_sizes={"2": 1},
         timings=Timings(total=0.1, dedup=1e-7, write=3.0),
     )
-    data = canonical_json(report)
+    data = canonical_json(report.timings)
     assert b'"total":0.1' in data
     assert b'"write":3.0' in data
     assert b'"dedup":1e-7' in data
-    assert b'"inputs":2,' in data
+    assert b'"inputs":2,' in canonical_json(report)
 
 
 def test_rejection_line_shape() -> None:

@@ -148,12 +148,11 @@ def sign_texts(texts: Sequence[str], *, config: DedupConfig) -> npt.NDArray[np.u
 def band_keys(texts: Iterable[str], *, config: DedupConfig) -> npt.NDArray[np.uint64]:
     """LSH bucket keys ``(n, bands)`` of texts, signed ``SIGN_BATCH`` texts at a time.
 
-    Only the keys are kept (8 bytes per band per text, 200 bytes a document at
-    the default 25 bands), not the signatures nor the shingle hashes: that is
-    what keeps deduplicating a million documents in well under a gigabyte.
+    Only the keys are kept (8 bytes per band per text, 224 bytes a document at
+    the default 28 bands), not the signatures nor the shingle hashes.
 
     >>> band_keys(["Rice exports rose by five percent in May."], config=DedupConfig()).shape
-    (1, 25)
+    (1, 28)
     """
     bands, rows = optimal_bands(config.jaccard_threshold, config.num_perm)
     parts: list[npt.NDArray[np.uint64]] = []
