@@ -24,6 +24,7 @@ import codecs
 import errno
 import gzip
 import hashlib
+import io
 import logging
 import os
 import stat
@@ -310,7 +311,8 @@ def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[WarcItem]
             if data.startswith(_WIDE_BOMS):
                 lines = list(_split_jsonl_text(rel, decode_bytes(data, html=False)))
             else:
-                lines = list(_split_jsonl(rel, data))
+                stream = io.BytesIO(data)  # the same line splitting as a streamed file
+                lines = list(iter_jsonl_stream(rel, stream, max_bytes=config.max_bytes))
             if not lines:  # only a byte-order mark and blank lines: still accounted for
                 raise Rejected("empty", "the file holds no JSON lines")
             return lines
@@ -323,20 +325,6 @@ def decode_input(rel: str, data: bytes, *, config: ReadConfig) -> list[WarcItem]
         fmt = "html"
     origin = Origin(format=fmt, line=None, path=rel, sha256=sha)
     return [RawDocument(origin=origin, content=normalize_newlines(text))]
-
-
-def _split_jsonl(rel: str, data: bytes) -> Iterator[RawDocument | Rejection]:
-    for number, raw_line in enumerate(data.splitlines(), start=1):
-        if not raw_line.strip():
-            continue
-        sha = hashlib.sha256(raw_line).hexdigest()
-        try:
-            line_text = decode_bytes(raw_line, html=False)
-        except Rejected as exc:
-            yield Rejection(detail=exc.detail, line=number, path=rel, reason=exc.reason)
-            continue
-        origin = Origin(format="jsonl", line=number, path=rel, sha256=sha)
-        yield RawDocument(origin=origin, content=line_text)
 
 
 def _split_jsonl_text(rel: str, text: str) -> Iterator[RawDocument | Rejection]:
