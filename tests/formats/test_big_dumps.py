@@ -7,6 +7,7 @@ import itertools
 import json
 import random
 import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,41 @@ def test_strict_counts_the_rejections_of_repeated_line_removal(tmp_path: Path) -
     assert report.rejects_by_reason == {"no-content": 1}  # only the repeated line was left
     with pytest.raises(StrictModeError, match=r"only-footer\.txt: rejected \(no-content"):
         run(raw, tmp_path / "strict", config=config.model_copy(update={"strict": True}))
+
+
+def _gzip_member_of_zeros(head: bytes, zeros: int, tail: bytes) -> bytes:
+    """One gzip member: ``head``, ``zeros`` NUL bytes and ``tail``, deflated as a stream."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [deflate.compress(head)]
+    chunk = b"\0" * (1 << 20)
+    for _ in range(zeros // len(chunk)):
+        parts.append(deflate.compress(chunk))
+    parts.append(deflate.compress(tail))
+    parts.append(deflate.flush())
+    return b"".join(parts)
+
+
+def test_a_gzip_bomb_inside_one_warc_record_is_rejected_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    zeros = 256 << 20  # the record's block inflates to 256 MiB
+    head = (
+        "WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: https://a.example/bomb\r\n"
+        "WARC-Date: 2023-10-13T08:00:00Z\r\nContent-Type: text/html\r\n"
+        f"Content-Length: {zeros}\r\n\r\n"
+    ).encode()
+    bomb = _gzip_member_of_zeros(head, zeros, b"\r\n\r\n")
+    pages = page_records(2)
+    (tmp_path / "crawl.warc.gz").write_bytes(gzipped(pages[:2]) + bomb + gzipped(pages[2:]))
+    assert (tmp_path / "crawl.warc.gz").stat().st_size < 2 << 20
+    limit = 1 << 20
+    tracemalloc.start()
+    try:
+        items = list(read_piece(tmp_path, "crawl.warc.gz", config=ReadConfig(max_bytes=limit)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    rejected = [(i.line, i.reason) for i in items if isinstance(i, Rejection)]
+    assert rejected == [(3, "too-large")]
+    assert sum(isinstance(i, RawDocument) for i in items) == 2  # the pages around it
+    assert peak < 16 * limit  # bounded by the limit, not by the 256 MiB block
