@@ -94,11 +94,13 @@ Phases: ``prepare`` counts input bytes (``total`` is the dump's size),
 ``documents`` the documents prepared, then ``dedup`` and ``write`` documents
 and records."""
 
-# Candidate pairs per verification task, and drafts per cluster-merge task:
-# enough to amortise a task's start, few enough that the texts a task reads
-# back stay a few tens of MB.
+# Candidate pairs per verification task, and drafts per merge task: enough to
+# amortise a task's start, few enough that what a task reads back stays a few
+# tens of MB (a draft read back costs ~6 KB as Python objects and its record
+# line ~3 KB: 4,096 of them ~40 MB; at 20,000 the merge tasks were the largest
+# part of the workers' peak, ~1.2 GiB over the process tree at 100k documents).
 VERIFY_BLOCK = 8192
-MERGE_BLOCK = 20_000
+MERGE_BLOCK = 4096
 TIMINGS_FILE = "timings.json"
 """``OUT/.cleanpipe/timings.json``: the last run's timings (not committed, not in report.json)."""
 
