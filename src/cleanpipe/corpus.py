@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleanpipe.sketch.unionfind import connected_components
-from cleanpipe.stages.dedup import exact_edges, star_edges
+from cleanpipe.stages.dedup import candidate_edges, exact_edges
 from cleanpipe.work import PartSummary, load_array
 
 __all__ = ["DocTable", "repeated_lines"]
@@ -164,17 +164,10 @@ class DocTable:
 
     def candidates(self, ids: npt.NDArray[np.int64], bands: int) -> npt.NDArray[np.int64]:
         """Star candidate edges among ``ids``, deduplicated and sorted."""
-        found = [star_edges(keys, ids) for keys in self.bands(ids, bands)]
-        if not found:
-            return np.zeros((0, 2), dtype=np.int64)
-        stacked = np.concatenate(found)
-        # One int64 code per pair makes np.unique dedupe and sort in one pass.
-        n = max(len(self), 1)
-        codes = np.unique(stacked[:, 0] * n + stacked[:, 1])
-        return np.stack([codes // n, codes % n], axis=1)
+        return candidate_edges(self.bands(ids, bands), ids)
 
 
-def clusters(n: int, edges: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
+def clusters(edges: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
     """The clusters of two or more ids (each sorted), ordered by their smallest id."""
     if len(edges) == 0:
         return []
@@ -183,5 +176,4 @@ def clusters(n: int, edges: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]
     order = np.lexsort((nodes, labels))
     sorted_labels = labels[order]
     cuts = np.flatnonzero(np.diff(sorted_labels)) + 1
-    del n
     return [nodes[group] for group in np.split(order, cuts)]

@@ -309,7 +309,7 @@ class _Corpus:
             bands, _rows = optimal_bands(config.dedup.jaccard_threshold, config.dedup.num_perm)
             candidates = self.table.candidates(representatives, bands)
             found.append(candidates[self._verify(candidates)])
-        self.clusters = clusters(len(self.table), np.concatenate(found).reshape(-1, 2))
+        self.clusters = clusters(np.concatenate(found).reshape(-1, 2))
         self._tick("dedup", len(self.table))
         self.timings.dedup = round(time.perf_counter() - start, 3)
 
@@ -572,12 +572,6 @@ def strip_file(path: Path | str, *, config: Config | None = None) -> list[StripO
         result = strip_boilerplate(drafted.paragraphs, title=drafted.title, config=config.strip)
         outcomes.append(StripOutcome(origin=item.origin, title=drafted.title, result=result))
     return outcomes
-
-
-def iter_origins(articles: Iterable[Article]) -> Iterator[Origin]:
-    """Every origin of every record, in record order."""
-    for article in articles:
-        yield from article.origins
 
 
 def _rejected_origin(rejection: Rejection) -> Origin:

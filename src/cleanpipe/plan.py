@@ -35,7 +35,7 @@ import xxhash
 from cleanpipe.config import Config
 from cleanpipe.errors import InputError
 from cleanpipe.models import Rejection
-from cleanpipe.read import InputEntry, display_path, list_inputs, open_input
+from cleanpipe.read import InputEntry, list_inputs, open_input
 
 __all__ = ["Partition", "Piece", "Plan", "code_version", "plan_run"]
 
@@ -78,14 +78,6 @@ class Plan:
     rejections: list[Rejection]
     total_bytes: int
     files: int
-
-    def paths(self) -> list[str]:
-        """Every file's path as origins show it, in walk order."""
-        seen: dict[str, None] = {}
-        for part in self.partitions:
-            for piece in part.pieces:
-                seen.setdefault(display_path(piece.rel_path), None)
-        return list(seen)
 
 
 def plan_run(raw: Path, *, config: Config, partition_bytes: int | None = None) -> Plan:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -439,8 +439,3 @@ def _reduce_runs(paths: list[Path], scratch: Path) -> list[Path]:
             merged.append(target)
         paths, level = merged, level + 1
     return paths
-
-
-def rejection_sources(paths: Iterable[Path]) -> list[Path]:
-    """The rejection files that exist, in the order given."""
-    return [path for path in paths if path.is_file()]
