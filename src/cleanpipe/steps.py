@@ -31,7 +31,7 @@ from cleanpipe.read import display_path, read_piece
 from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.stages.dedup import band_keys, digest_array
 from cleanpipe.stages.extract import extract
-from cleanpipe.stages.merge import merge_drafts
+from cleanpipe.stages.merge import Copy, merge_copies
 from cleanpipe.stages.normalize import normalize_draft
 from cleanpipe.stages.repeated import draft_scope, line_keys
 from cleanpipe.stages.strip import line_key, strip_boilerplate
@@ -284,17 +284,34 @@ class VerifyTask:
 
 
 def verify_edges(task: VerifyTask) -> npt.NDArray[np.bool_]:
-    """Decide each candidate pair of the block on the two texts (``stages.verify``)."""
+    """Decide each candidate pair of the block on the two texts (``stages.verify``).
+
+    True keeps a pair as an edge of the clusters. A pair whose two drafts the
+    block's kept pairs have joined already is kept without a verification: an
+    edge inside a component changes no cluster (components are all the edges
+    are used for), and with star candidates sorted by centre about one pair in
+    twenty is such a pair.
+    """
     reader = PartReader([Path(p) for p in task.parts], _fix_paths(task.fixes))
+    kept = np.ones(len(task.edges), dtype=bool)
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def root(node: tuple[int, int]) -> tuple[int, int]:
+        while (up := parent.get(node, node)) != node:
+            parent[node] = parent.get(up, up)  # path halving
+            node = up
+        return node
+
     try:
-        return np.fromiter(
-            (
-                verify_pair(reader.text(pu, ru), reader.text(pv, rv), config=task.config)
-                for pu, ru, pv, rv in task.edges.tolist()
-            ),
-            dtype=bool,
-            count=len(task.edges),
-        )
+        for i, (pu, ru, pv, rv) in enumerate(task.edges.tolist()):
+            left, right = root((pu, ru)), root((pv, rv))
+            if left == right:
+                continue
+            if verify_pair(reader.text(pu, ru), reader.text(pv, rv), config=task.config):
+                parent[right] = left
+            else:
+                kept[i] = False
+        return kept
     finally:
         reader.close()
 
@@ -336,24 +353,24 @@ def merge_records(task: MergeTask) -> MergeSummary:
     lines: list[bytes] = []
     try:
         if task.rows is not None:
-            for draft in reader.drafts(task.part, task.rows.tolist()):
-                lines.append(_record_line([draft]))
+            for copy in reader.copies(task.part, task.rows.tolist()):
+                lines.append(_record_line([copy]))
             summary.records += len(task.rows)
             summary.origins += len(task.rows)
         if task.clusters:
             # One read per partition for all the task's clusters, then assemble them.
             wanted = np.concatenate(task.clusters)
-            found: dict[tuple[int, int], Draft] = {}
+            found: dict[tuple[int, int], Copy] = {}
             for part in np.unique(wanted[:, 0]).tolist():
                 rows = np.unique(wanted[wanted[:, 0] == part, 1]).tolist()
-                for row, draft in zip(rows, reader.drafts(part, rows), strict=True):
-                    found[(part, row)] = draft
+                for row, copy in zip(rows, reader.copies(part, rows), strict=True):
+                    found[(part, row)] = copy
             for members in task.clusters:
-                drafts = [found[(part, row)] for part, row in members.tolist()]
-                lines.append(_record_line(drafts))
+                copies = [found[(part, row)] for part, row in members.tolist()]
+                lines.append(_record_line(copies))
                 summary.records += 1
-                summary.origins += len(drafts)
-                summary.sizes[len(drafts)] += 1
+                summary.origins += len(copies)
+                summary.sizes[len(copies)] += 1
     finally:
         reader.close()
     lines.sort()
@@ -366,10 +383,10 @@ def merge_records(task: MergeTask) -> MergeSummary:
     return summary
 
 
-def _record_line(drafts: Sequence[Draft]) -> bytes:
-    article = merge_drafts(drafts)
-    body = orjson.dumps(article.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
-    return article.id.encode() + b"\t" + body + b"\n"
+def _record_line(copies: Sequence[Copy]) -> bytes:
+    record = merge_copies(copies)
+    body = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    return str(record["id"]).encode() + b"\t" + body + b"\n"
 
 
 def _fix_paths(fixes: Sequence[str | None]) -> list[Path | None]:

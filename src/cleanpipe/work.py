@@ -50,6 +50,7 @@ import orjson
 
 from cleanpipe.errors import OutputError
 from cleanpipe.models import Draft, Origin, Rejection
+from cleanpipe.stages.merge import Copy
 
 __all__ = ["DRAFT_FIELDS", "PartReader", "PartWriter", "WorkFolder", "work_error"]
 
@@ -408,6 +409,19 @@ class PartReader:
                 )
             )
         return drafts
+
+    def copies(self, part: int, rows: Sequence[int]) -> list[Copy]:
+        """The rows asked for as the merge reads them (no models built), with final texts."""
+        source = self._open(part)
+        fixed = self._fixed[part]
+        copies = []
+        for position in rows:
+            path, line, fmt, sha, title, date, src, dateline, url, _author, lang, text = source.row(
+                position
+            )
+            text = fixed.get(position, text)
+            copies.append(Copy(path, line, fmt, sha, title, date, src, dateline, url, lang, text))
+        return copies
 
     def close(self) -> None:
         """Release the memory maps."""

@@ -35,3 +35,25 @@ def test_metadata_is_the_first_non_null_in_policy_order() -> None:
     assert article.date == "2023-10-13"  # a.txt sorts before b.txt
     assert article.source == "VNA"
     assert [o.path for o in article.origins] == ["z.txt", "a.txt", "b.txt"]
+
+
+def test_a_copys_record_is_the_article_model_dump_byte_for_byte() -> None:
+    # The work-folder merge serialises merge_copies' dict without building an
+    # Article: it must be exactly what the validated model dumps.
+    import orjson
+
+    from cleanpipe.models import Article
+    from cleanpipe.stages.merge import Copy, merge_copies
+
+    jsonl = Origin(format="jsonl", path="feed.jsonl", line=7, sha256="e" * 64)
+    drafts = [
+        _draft("b.txt", "Rice exports rose.", source="VNA", language="en"),
+        Draft(origin=jsonl, paragraphs=("Rice exports rose.", "Then more."), url="https://x/1"),
+        _draft("a.txt", "Café prices rose by 5%.", dateline="Ben Tre", date="2023-10-13"),
+    ]
+    for group in ([drafts[0]], drafts[:2], drafts):
+        record = merge_copies([Copy.of(d) for d in group])
+        article = Article.model_validate(record)
+        assert article == merge_drafts(group)
+        dumped = orjson.dumps(article.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        assert orjson.dumps(record, option=orjson.OPT_SORT_KEYS) == dumped

@@ -62,7 +62,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-__all__ = ["flat_shingle_hashes", "normalize_words", "shingle_hashes", "tokenize"]
+__all__ = ["flat_shingle_hashes", "normalize_words", "shingle_hashes", "tokenize", "word_tokens"]
 
 # Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, CJK
 # radicals and symbols (U+3005 々, U+3006 〆 and U+3007 〇 are \w), Hiragana,
@@ -151,6 +151,18 @@ def normalize_words(text: str) -> str:
     'rice exports rose by 5'
     """
     return b" ".join(_token_bytes(text)).decode("utf-8")
+
+
+def word_tokens(text: str) -> list[bytes]:
+    """Return :func:`tokenize`'s tokens as UTF-8 bytes: the words of :func:`normalize_words`.
+
+    For comparing word lists (``stages.verify``): equal bytes are equal
+    tokens, and nothing is joined or decoded.
+
+    >>> word_tokens("Rice  exports\\nrose -- by 5%.")
+    [b'rice', b'exports', b'rose', b'by', b'5']
+    """
+    return _token_bytes(text)
 
 
 @lru_cache(maxsize=65536)

@@ -18,8 +18,49 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from cleanpipe.models import Article, Draft, Origin
+from cleanpipe.models import SCHEMA_VERSION, Article, Draft
+
+__all__ = ["Copy", "merge_copies", "merge_drafts", "record_id", "word_count"]
+
+
+class Copy(NamedTuple):
+    """One draft as the merge reads it: its origin's fields, its metadata and its final text.
+
+    The merge works on these plain tuples (a row of the work folder, read back
+    without building models); ``merge_drafts`` is the same policy for drafts.
+    """
+
+    path: str
+    line: int | None
+    format: str
+    sha256: str
+    title: str | None
+    date: str | None
+    source: str | None
+    dateline: str | None
+    url: str | None
+    language: str | None
+    text: str
+
+    @classmethod
+    def of(cls, draft: Draft) -> Copy:
+        """The copy of a draft."""
+        origin = draft.origin
+        return cls(
+            origin.path,
+            origin.line,
+            origin.format,
+            origin.sha256,
+            draft.title,
+            draft.date,
+            draft.source,
+            draft.dateline,
+            draft.url,
+            draft.language,
+            draft.text,
+        )
 
 
 def record_id(text: str) -> str:
@@ -40,8 +81,50 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def _origin_key(origin: Origin) -> tuple[str, int]:
-    return (origin.path, origin.line or 0)
+def _origin_key(copy: Copy) -> tuple[str, int]:
+    return (copy.path, copy.line or 0)
+
+
+_METADATA = ("dateline", "date", "language", "source", "title", "url")
+
+
+def merge_copies(copies: Sequence[Copy]) -> dict[str, object]:
+    """Merge the copies of one cluster into a record (see the module's policy).
+
+    Gives the record as ``Article.model_dump(mode="json")`` would, without
+    building the model: the work-folder merge serialises it as it is, and
+    ``merge_drafts`` validates it into an ``Article``.
+
+    >>> a = Copy("b.txt", None, "text", "1" * 64, *[None] * 6, "Rice.")._replace(date="2023-10-13")
+    >>> b = a._replace(path="a.txt", date=None, title="Rice", text="Rice exports rose.")
+    >>> record = merge_copies([a, b])
+    >>> record["text"], record["title"], record["date"], [o["path"] for o in record["origins"]]
+    ('Rice exports rose.', 'Rice', '2023-10-13', ['a.txt', 'b.txt'])
+    """
+    if not copies:
+        msg = "a merge needs at least one copy"
+        raise ValueError(msg)
+    ordered = sorted(copies, key=_origin_key) if len(copies) > 1 else copies
+    counts = [word_count(copy.text) for copy in ordered]
+    best = counts.index(max(counts))  # the first of ties
+    kept = ordered[best]
+    chain = [kept, *(copy for i, copy in enumerate(ordered) if i != best)]
+    record: dict[str, object] = {}
+    for name in _METADATA:
+        record[name] = None
+        for copy in chain:
+            value = getattr(copy, name)
+            if value:
+                record[name] = str(value)
+                break
+    record["id"] = record_id(kept.text)
+    record["origins"] = [
+        {"format": c.format, "line": c.line, "path": c.path, "sha256": c.sha256} for c in chain
+    ]
+    record["schema_version"] = SCHEMA_VERSION
+    record["text"] = kept.text
+    record["word_count"] = counts[best]
+    return record
 
 
 def merge_drafts(drafts: Sequence[Draft]) -> Article:
@@ -59,30 +142,4 @@ def merge_drafts(drafts: Sequence[Draft]) -> Article:
     if not drafts:
         msg = "merge_drafts needs at least one draft"
         raise ValueError(msg)
-    ordered = sorted(drafts, key=lambda d: _origin_key(d.origin))
-    texts = [d.text for d in ordered]
-    counts = [word_count(text) for text in texts]
-    best = counts.index(max(counts))  # the first of ties
-    kept, text = ordered[best], texts[best]
-    others = [d for i, d in enumerate(ordered) if i != best]
-    chain = [kept, *others]
-
-    def first(field: str) -> str | None:
-        for draft in chain:
-            value = getattr(draft, field)
-            if value:
-                return str(value)
-        return None
-
-    return Article(
-        dateline=first("dateline"),
-        date=first("date"),
-        id=record_id(text),
-        language=first("language"),
-        origins=tuple(d.origin for d in chain),
-        source=first("source"),
-        text=text,
-        title=first("title"),
-        url=first("url"),
-        word_count=counts[best],
-    )
+    return Article.model_validate(merge_copies([Copy.of(draft) for draft in drafts]))

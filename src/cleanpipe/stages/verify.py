@@ -6,7 +6,7 @@ the same code on the pairs it holds (in worker processes too: nothing here but
 the texts and the config).
 
 A pair is a copy when three things hold, each measured on word lists
-(:func:`cleanpipe.sketch.shingles.normalize_words`, so re-flowed and
+(:func:`cleanpipe.sketch.shingles.word_tokens`, so re-flowed and
 re-punctuated copies compare equal, and a CJK character counts as a word):
 
 1. **containment of the shorter text, length-aware**: the longest common
@@ -35,12 +35,13 @@ See ``DedupConfig`` for how each threshold was measured
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from rapidfuzz.distance import LCSseq
 
 from cleanpipe.config import DedupConfig
-from cleanpipe.sketch.shingles import normalize_words
+from cleanpipe.sketch.shingles import word_tokens
 
 __all__ = ["verify_pair"]
 
@@ -76,10 +77,13 @@ def verify_pair(left: str, right: str, *, config: DedupConfig) -> bool:
     shorter, longer = len(words_left), len(words_right)
     if shorter == 0 or shorter < config.min_length_ratio * longer:
         return False
-    common = LCSseq.similarity(words_left, words_right)
-    missing = shorter - common
     slack = min(config.max_missing_words, _SLACK_SHARE * shorter)
     allowed = max((100.0 - config.similarity_threshold) * shorter / 100.0, slack)
+    # The fewest common words that can pass both containment tests: below it
+    # rapidfuzz may stop early and give 0, which fails them as the count would.
+    needed = max(math.ceil(shorter - allowed), math.ceil(config.min_length_ratio * longer), 1)
+    common = LCSseq.similarity(words_left, words_right, score_cutoff=needed)
+    missing = shorter - common
     if missing > allowed or common < config.min_length_ratio * longer:
         return False
     # An own paragraph has over half of its words (own_paragraph_words / 2 at least)
@@ -90,7 +94,9 @@ def verify_pair(left: str, right: str, *, config: DedupConfig) -> bool:
     return own < config.max_own_share * shorter
 
 
-def _own_words(text: str, words: tuple[str, ...], other: tuple[str, ...], *, min_words: int) -> int:
+def _own_words(
+    text: str, words: tuple[bytes, ...], other: tuple[bytes, ...], *, min_words: int
+) -> int:
     """Count the words of ``text``'s own paragraphs: ``min_words`` or more, mostly unaligned.
 
     ``words`` are the text's words and ``other`` the other text's; the alignment
@@ -110,12 +116,12 @@ def _own_words(text: str, words: tuple[str, ...], other: tuple[str, ...], *, min
 
 
 @lru_cache(maxsize=4096)
-def _words(text: str) -> tuple[str, ...]:
+def _words(text: str) -> tuple[bytes, ...]:
     # Cached: candidate pairs come sorted as stars, so one centre text is
     # compared with each of its bucket mates in a row.
-    return tuple(normalize_words(text).split())
+    return tuple(word_tokens(text))
 
 
 @lru_cache(maxsize=1024)
-def _paragraphs(text: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(normalize_words(p).split()) for p in text.splitlines() if p.strip())
+def _paragraphs(text: str) -> tuple[tuple[bytes, ...], ...]:
+    return tuple(tuple(word_tokens(p)) for p in text.splitlines() if p.strip())

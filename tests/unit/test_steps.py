@@ -1,0 +1,60 @@
+"""The steps on real artifacts: prepared partitions in a work folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cleanpipe.config import Config, DedupConfig
+from cleanpipe.models import Origin, RawDocument
+from cleanpipe.stages.verify import verify_pair
+from cleanpipe.steps import PrepareTask, VerifyTask, prepare_partition, verify_edges
+from cleanpipe.work import PartReader
+
+_SENTENCES = [
+    f"Sentence {n} tells how the {w} of the delta province changed in the year {1990 + n}."
+    for n, w in enumerate(
+        "rice fruit coconut salt shrimp timber cattle honey silk tea coffee sugar pepper cocoa "
+        "rubber jute cotton maize".split()
+    )
+]
+
+
+def _prepared(tmp_path: Path, texts: list[str]) -> Path:
+    docs = tuple(
+        RawDocument(
+            origin=Origin(format="text", path=f"{i}.txt", sha256=f"{i:064d}"), content=text
+        )
+        for i, text in enumerate(texts)
+    )
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    prepare_partition(PrepareTask(config=Config(), parts=str(parts), key="k", documents=docs))
+    return parts / "k"
+
+
+def test_a_pair_the_block_has_joined_already_is_kept_unverified(tmp_path: Path) -> None:
+    whole = "\n\n".join(_SENTENCES)
+    head = "\n\n".join(_SENTENCES[:12])  # 2/3 of the story, from its start
+    tail = "\n\n".join(_SENTENCES[6:])  # 2/3 of it, to its end
+    part = _prepared(tmp_path, [whole, head, tail])
+    reader = PartReader([part], [None])
+    texts = [reader.text(0, row) for row in range(3)]
+    reader.close()
+    config = DedupConfig()
+    # The premise: each part is a copy of the whole, but not of the other part.
+    assert verify_pair(texts[0], texts[1], config=config)
+    assert verify_pair(texts[0], texts[2], config=config)
+    assert not verify_pair(texts[1], texts[2], config=config)
+
+    def decide(edges: list[tuple[int, int]]) -> list[bool]:
+        rows = np.asarray([(0, u, 0, v) for u, v in edges], dtype=np.int64)
+        task = VerifyTask(config=config, parts=(str(part),), fixes=(None,), edges=rows)
+        return verify_edges(task).tolist()
+
+    # Alone, the two parts are no copies; after both joined the whole, their
+    # pair is inside one cluster and is kept (it changes no component).
+    assert decide([(1, 2)]) == [False]
+    assert decide([(0, 1), (0, 2), (1, 2)]) == [True, True, True]
+    assert decide([(1, 2), (0, 1), (0, 2)]) == [False, True, True]
