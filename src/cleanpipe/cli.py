@@ -54,11 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_run = commands.add_parser(
         "run",
-        help="clean and deduplicate a dump folder into OUT",
-        description="Clean and deduplicate the dump folder RAW; "
+        help="clean and deduplicate a dump (a folder or one file) into OUT",
+        description="Clean and deduplicate the dump RAW (a folder, or one file); "
         "write articles.jsonl, rejects.jsonl and report.json to OUT.",
     )
-    p_run.add_argument("raw", type=Path, metavar="RAW", help="the dump folder")
+    p_run.add_argument(
+        "raw",
+        type=Path,
+        metavar="RAW",
+        help="the dump: a folder, or one file (e.g. feed.jsonl.gz, crawl.warc.gz)",
+    )
     p_run.add_argument("out", type=Path, metavar="OUT", help="the output folder")
     p_run.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: cores)"
