@@ -25,14 +25,14 @@ import orjson
 import xxhash
 
 from cleanpipe.config import Config, DedupConfig
-from cleanpipe.models import Draft, Origin, RawDocument, Rejection, SkippedRecord
+from cleanpipe.models import Draft, Origin, RawDocument, Rejection, SkippedRecord, StripResult
 from cleanpipe.plan import Piece
 from cleanpipe.read import display_path, read_piece
 from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.stages.dedup import band_keys, digest_array
 from cleanpipe.stages.extract import extract
 from cleanpipe.stages.merge import Copy, merge_copies
-from cleanpipe.stages.normalize import normalize_draft
+from cleanpipe.stages.normalize import normalize_drafts
 from cleanpipe.stages.repeated import draft_scope, line_keys
 from cleanpipe.stages.strip import line_key, strip_boilerplate
 from cleanpipe.stages.verify import verify_pair
@@ -67,6 +67,23 @@ PREPARE_BATCH = 4096
 
 def prepare_document(doc: RawDocument, *, config: Config) -> tuple[Draft | Rejection, Counter[str]]:
     """Extract, strip and normalize one document (everything before the corpus steps)."""
+    stripped, removed = _strip_document(doc, config=config)
+    return _normalize_batch([stripped], config=config)[0], removed
+
+
+@dataclass(frozen=True)
+class _Stripped:
+    """A document extracted and stripped, waiting to be normalized with its batch."""
+
+    origin: Origin
+    draft: Draft
+    """As extracted."""
+    result: StripResult
+
+
+def _strip_document(
+    doc: RawDocument, *, config: Config
+) -> tuple[_Stripped | Rejection, Counter[str]]:
     removed: Counter[str] = Counter()
     drafted = extract(doc, config=config.extract)
     if isinstance(drafted, Rejection):
@@ -75,17 +92,32 @@ def prepare_document(doc: RawDocument, *, config: Config) -> tuple[Draft | Rejec
     removed.update(r.rule for r in stripped.removed)
     if not stripped.paragraphs:
         return _no_content(doc.origin, "nothing left after removing boilerplate"), removed
-    draft = drafted.model_copy(
-        update={
-            "paragraphs": stripped.paragraphs,
-            "dateline": drafted.dateline or stripped.dateline,
-            "source": drafted.source or stripped.source,
-        }
+    return _Stripped(origin=doc.origin, draft=drafted, result=stripped), removed
+
+
+def _normalize_batch(
+    items: Sequence[_Stripped | Rejection], *, config: Config
+) -> list[Draft | Rejection]:
+    """Normalize the stripped documents among ``items`` together (their languages in one walk)."""
+    stripped = [item for item in items if isinstance(item, _Stripped)]
+    done = iter(
+        normalize_drafts(
+            [item.draft for item in stripped],
+            config=config.normalize,
+            stripped=[item.result for item in stripped],
+        )
     )
-    draft = normalize_draft(draft, config=config.normalize)
-    if not draft.paragraphs:
-        return _no_content(doc.origin, "nothing left after normalization"), removed
-    return draft, removed
+    outcomes: list[Draft | Rejection] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            outcomes.append(item)
+            continue
+        draft = next(done)
+        if not draft.paragraphs:
+            outcomes.append(_no_content(item.origin, "nothing left after normalization"))
+        else:
+            outcomes.append(draft)
+    return outcomes
 
 
 @dataclass(frozen=True)
@@ -115,24 +147,27 @@ def prepare_partition(task: PrepareTask) -> PartSummary:
     except OSError as exc:
         raise work_error(folder, exc) from exc
     try:
-        batch: list[Draft] = []
+        # Documents wait in read order, rejections among them, until a batch
+        # of drafts is stripped: the batch is normalized (its languages told
+        # in one walk), then written in that order.
+        pending: list[_Stripped | Rejection] = []
+        waiting = 0
         for item in _documents(task):
-            if isinstance(item, Rejection):
-                writer.add_rejection(item)
-                continue
             if isinstance(item, SkippedRecord):
                 writer.summary.skipped[item.kind] += 1
                 continue
-            outcome, removed = prepare_document(item, config=config)
-            writer.summary.removed.update(removed)
-            if isinstance(outcome, Rejection):
-                writer.add_rejection(outcome)
+            if isinstance(item, Rejection):
+                pending.append(item)
                 continue
-            batch.append(outcome)
-            if len(batch) == PREPARE_BATCH:
-                _add_batch(writer, batch, config=config, bands=bands)
-                batch = []
-        _add_batch(writer, batch, config=config, bands=bands)
+            outcome, removed = _strip_document(item, config=config)
+            writer.summary.removed.update(removed)
+            pending.append(outcome)
+            if isinstance(outcome, _Stripped):
+                waiting += 1
+                if waiting == PREPARE_BATCH:
+                    _add_batch(writer, pending, config=config, bands=bands)
+                    pending, waiting = [], 0
+        _add_batch(writer, pending, config=config, bands=bands)
         return writer.close(inputs=[display_path(piece.rel_path) for piece in task.pieces])
     except OSError as exc:
         writer.abort()
@@ -158,7 +193,15 @@ def _documents(task: PrepareTask) -> Iterator[RawDocument | Rejection | SkippedR
         )
 
 
-def _add_batch(writer: PartWriter, batch: list[Draft], *, config: Config, bands: int) -> None:
+def _add_batch(
+    writer: PartWriter, items: Sequence[_Stripped | Rejection], *, config: Config, bands: int
+) -> None:
+    batch: list[Draft] = []
+    for outcome in _normalize_batch(items, config=config):
+        if isinstance(outcome, Rejection):
+            writer.add_rejection(outcome)
+        else:
+            batch.append(outcome)
     if not batch:
         return
     texts = [draft.text for draft in batch]

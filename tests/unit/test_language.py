@@ -97,18 +97,18 @@ def test_classify_equals_py3langid_on_wcxb_texts() -> None:
 
 
 def _trie_depth() -> int:
-    """The deepest state's distance from the root, by a breadth-first walk."""
-    model = language._model()
-    rows = model.nextmove.reshape(-1, 256)
-    row_of_state = model.rowbase >> 8
-    seen = np.zeros(len(model.rowbase), dtype=bool)
+    """The deepest state's distance from the root in py3langid's own tables, breadth first."""
+    ident = py3langid.langid.LanguageIdentifier.from_model_file(py3langid.langid.MODEL_FILE)
+    rows = np.asarray(ident.tk_nextmove, dtype=np.intp).reshape(-1, 256)
+    row_of_state = np.asarray(ident.tk_row, dtype=np.intp)
+    seen = np.zeros(len(row_of_state), dtype=bool)
     seen[0] = True
     frontier = np.zeros(1, dtype=np.intp)
     depth = 0
     while True:
         wanted = np.zeros(len(rows), dtype=bool)
         wanted[row_of_state[frontier]] = True
-        reached = np.zeros(len(model.rowbase), dtype=bool)
+        reached = np.zeros(len(row_of_state), dtype=bool)
         reached[rows[wanted].ravel()] = True
         reached &= ~seen
         frontier = np.flatnonzero(reached)
@@ -135,3 +135,54 @@ def test_a_window_too_short_falls_back_to_the_exact_walk(
 def test_encode_prepares_as_py3langid() -> None:
     for text in ("ÉTÉ", "e\u0301", "Mixed Case", "\ud800x"):
         assert language.encode(text) == py3langid.langid.LanguageIdentifier._encode(text)
+
+
+def _real_texts() -> list[str]:
+    """Samples of real texts of many languages and sizes, CJK included, and edge cases."""
+    texts = ["", "a", "abcde", "abcdef", "abcdefg", "OK", "\ud800", "ÉTÉ", "中", "2023 !!"]
+    for folder in ("seeds", "benchmarks/cjk-news/text"):
+        for path in sorted((SHARED / folder).glob("*.txt")):
+            text = path.read_text(encoding="utf-8")
+            texts.extend(
+                text[start : start + 1000] for start in range(0, min(len(text), 4000), 333)
+            )
+    wcxb = SHARED / "benchmarks/wcxb-dev/truth.json"
+    if wcxb.is_file():
+        truth = json.loads(wcxb.read_text(encoding="utf-8"))
+        texts.extend((truth[name]["text"] or "")[:1000] for name in sorted(truth)[:300])
+    return texts
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="the shared seed is not here")
+def test_classify_batch_equals_py3langid_text_by_text() -> None:
+    texts = _real_texts()
+    # Across several chunks, with short and empty texts at the chunk edges.
+    texts = texts + texts[:10] + texts
+    assert len(texts) > 2 * language._CHUNK_TEXTS
+    expected = [tuple(py3langid.classify(text)) for text in texts]
+    assert language.classify_batch(texts) == expected
+
+
+def test_classify_batch_of_short_and_empty_texts() -> None:
+    texts = ["", "", "a", "", "ab", "the", "", "x" * 7, ""]
+    expected = [tuple(py3langid.classify(text)) for text in texts]
+    assert language.classify_batch(texts) == expected
+    assert language.classify_batch([]) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_TEXT, max_size=12))
+def test_classify_batch_equals_classify(texts: list[str]) -> None:
+    assert language.classify_batch(texts) == [tuple(py3langid.classify(t)) for t in texts]
+
+
+def test_feature_counts_match_py3langid_visit_counts() -> None:
+    ident = py3langid.langid._get_identifier()
+    for text in [*_real_texts()[:200], "", "abc"]:
+        data = language.encode(text)
+        visits = py3langid.langid.visit_counts(
+            ident.tk_nextmove, ident._rowbase, ident.tk_output, data
+        )
+        features, counts = language.feature_counts(data)
+        assert features.tolist() == list((visits or {}).keys())
+        assert counts.tolist() == list((visits or {}).values())

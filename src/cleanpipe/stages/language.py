@@ -5,41 +5,51 @@ over the UTF-8 bytes marks at each byte the feature that ends there, and a
 naive Bayes table turns the feature counts into a score per language. Its
 automaton is walked one byte at a time in Python, which costs more than all
 the rest of a document's cleaning. Here the same model is walked for every
-byte at once with numpy: the automaton's state after a byte is the longest
-suffix of the text so far that is a node of its trie, and no node is deeper
-than ``_WINDOW`` bytes, so the state after byte ``i`` is the state reached
-from the root over bytes ``i - _WINDOW + 1 .. i`` alone: a few vectorised
-steps instead of one Python step per byte (and one more checks the result).
-The counts, their order and the scoring arithmetic are py3langid's own, so
-the scores are bit-identical to ``py3langid.classify`` on the same text.
+byte of many texts at once with numpy: the automaton's state after a byte is
+the longest suffix of the text so far that is a node of its trie, and no node
+is deeper than ``_WINDOW`` bytes, so the state after byte ``i`` is the state
+reached from the root over bytes ``i - _WINDOW + 1 .. i`` of its own text
+alone: a few vectorised steps over all the texts of a batch instead of one
+Python step per byte (and one more checks the result). The counts, their order
+and the scoring arithmetic are py3langid's own, text by text, so the scores
+are bit-identical to ``py3langid.classify`` on the same text.
 
 The model is loaded once, on first use (about a second: it is LZMA
 compressed), by py3langid's own loader; ``load_model`` does it ahead of
-time, e.g. before forking workers. It takes about 100 MB: the transitions
-(39 MB) and the feature table cast to float32 (57 MB).
+time, e.g. before forking workers. It takes about 135 MB: the transitions
+with each target's feature beside its row (78 MB) and the feature table cast
+to float32 (57 MB).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["classify", "load_model"]
+__all__ = ["classify", "classify_batch", "load_model"]
+
+# A transition's target packs its row offset (row << 8, for the next byte to
+# be added) above _OUT_BITS bits of its feature + 1 (0: no feature ends there).
+_OUT_BITS = 20
+_OUT_MASK = (1 << _OUT_BITS) - 1
 
 
 @dataclass(frozen=True)
 class _Model:
     """py3langid's identifier, with its automaton as numpy arrays."""
 
-    nextmove: npt.NDArray[np.uint32]  # distinct 256-entry transition rows, raveled
-    rowbase: npt.NDArray[np.int64]  # state -> offset of its row in nextmove
-    output: npt.NDArray[np.int64]  # state -> the feature ending there, or -1
-    root_pairs: npt.NDArray[np.int64]  # state after two bytes from the root, 65536 entries
+    # (row offset, byte) -> target's row offset << _OUT_BITS | target's feature + 1;
+    # a row offset is the row's index << 8, so offset + byte indexes the table.
+    moves: npt.NDArray[np.int64]
+    root: int  # the root's row offset
+    root_pairs: npt.NDArray[np.int64]  # row offset after two bytes from the root, 65536 entries
     ptc: npt.NDArray[np.float32]  # feature x class log-probabilities (float16 in the file)
     pc: npt.NDArray[np.float32]  # class priors
     classes: tuple[str, ...]
@@ -47,12 +57,25 @@ class _Model:
     floor: float  # py3langid's score for a text without a feature
 
 
+@dataclass(frozen=True)
+class _Features:
+    """The features of a batch of texts: text ``k``'s are ``[bounds[k], bounds[k + 1])``."""
+
+    features: npt.NDArray[np.intp]  # in order of first occurrence within each text
+    counts: npt.NDArray[np.float32]
+    bounds: npt.NDArray[np.intp]
+
+
 log = logging.getLogger(__name__)
 
 # Bytes of text that decide the automaton's state: the depth of its deepest
 # trie node (6 for py3langid 0.4's model; tests/unit/test_language.py measures
-# it). A deeper model stays exact, through the check in feature_counts.
+# it). A deeper model stays exact, through the check in _walk. At least 3.
 _WINDOW = 6
+# Texts walked together: from a few hundred on the per-call cost of numpy is
+# spread thin, and the arrays of a chunk (~40 bytes a byte of text) stay in
+# the caches; larger chunks measured slower.
+_CHUNK_TEXTS = 256
 _LOCK = threading.Lock()
 _MODEL: list[_Model] = []
 
@@ -80,15 +103,20 @@ def _build_model() -> _Model:
     # An identifier of our own, not py3langid's shared one: only the arrays
     # below stay in memory (its float16 table and Python lists are dropped).
     ident = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
-    nextmove = np.asarray(ident.tk_nextmove, dtype=np.uint32)
+    nextmove = np.asarray(ident.tk_nextmove, dtype=np.intp)
     rowbase = np.asarray(ident.tk_row, dtype=np.int64) << 8
     output = np.asarray(ident.tk_output, dtype=np.int64)
-    first = nextmove[rowbase[0] + np.arange(256)].astype(np.int64)
-    root_pairs = nextmove[rowbase[first][:, None] + np.arange(256)].astype(np.int64).ravel()
+    if output.max() + 1 > _OUT_MASK:
+        msg = f"py3langid's model has more than {_OUT_MASK - 1} features"
+        raise RuntimeError(msg)
+    moves = (rowbase[nextmove] << _OUT_BITS) | (output[nextmove] + 1)
+    del nextmove
+    root = int(rowbase[0])
+    first = moves[root + np.arange(256)] >> _OUT_BITS
+    root_pairs = (moves[first[:, None] + np.arange(256)] >> _OUT_BITS).ravel()
     return _Model(
-        nextmove=nextmove,
-        rowbase=rowbase,
-        output=output,
+        moves=moves,
+        root=root,
         root_pairs=root_pairs,
         # py3langid's matmul casts its float16 rows to float32 on every call;
         # casting the table once gives the same numbers (57 MB instead of 28 MB).
@@ -116,62 +144,118 @@ def feature_counts(data: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.fl
 
     The same features and order as py3langid's ``visit_counts`` (a Counter).
     """
+    found = _count_features([data])
+    return found.features, found.counts
+
+
+def _count_features(datas: Sequence[bytes]) -> _Features:
+    """Count the features of each of ``datas``, as ``feature_counts`` does for one."""
     model = _model()
-    size = len(data)
-    if not size:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-    byte = np.frombuffer(data, dtype=np.uint8).astype(np.intp)
-    state = np.zeros(size, dtype=np.intp)
-    nextmove, rowbase = model.nextmove, model.rowbase
-    # Step `back` feeds byte i - back to the state of every position i >= back,
-    # from the oldest byte of the window to byte i itself; a position nearer the
-    # start than the window's width starts at byte 0, as the automaton does. The
-    # first two steps of the full windows come from one table.
-    back = _WINDOW - 1
-    if size > back >= 2:
-        state[back:] = model.root_pairs[(byte[: size - back] << 8) | byte[1 : size - back + 1]]
-        state[back - 1] = nextmove[rowbase[0] + byte[0]]
-        back -= 2
-    for step in range(min(back, size - 1), -1, -1):
-        state[step:] = nextmove[rowbase[state[step:]] + byte[: size - step]]
-    # The walk is the automaton's own if every state follows from the one
-    # before by its transition: one more step checks that, whatever the model.
-    if size > 1 and (state[1:] != nextmove[rowbase[state[:-1]] + byte[1:]]).any():
+    lengths = np.fromiter(map(len, datas), dtype=np.intp, count=len(datas))
+    starts = np.zeros(len(datas) + 1, dtype=np.intp)
+    np.cumsum(lengths, out=starts[1:])
+    total = int(starts[-1])
+    if not total:
+        empty = np.zeros(0, dtype=np.intp)
+        return _Features(empty, np.zeros(0, dtype=np.float32), starts)
+    byte = np.frombuffer(b"".join(datas), dtype=np.uint8).astype(np.intp)
+    moves = _walk(byte, starts, lengths)
+    feature = (moves & _OUT_MASK) - 1
+    at = np.flatnonzero(feature >= 0)
+    if not len(at):
+        empty = np.zeros(0, dtype=np.intp)
+        return _Features(empty, np.zeros(0, dtype=np.float32), np.zeros_like(starts))
+    # Sort (text, feature, position) as one key: a group per feature of a text,
+    # its first element at the feature's first occurrence in that text.
+    bits = total.bit_length()
+    key = np.take(np.repeat(np.arange(len(datas), dtype=np.int64) * len(model.ptc), lengths), at)
+    key += np.take(feature, at)
+    key <<= bits
+    key |= at
+    key.sort()
+    group = key >> bits
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(group[1:], group[:-1], out=new[1:])
+    firsts = np.flatnonzero(new)
+    # Each group's count at its first position, read back in position order:
+    # the order of py3langid's Counter, text after text.
+    counts = np.zeros(total, dtype=np.float32)
+    counts[np.take(key, firsts) & ((1 << bits) - 1)] = np.diff(firsts, append=len(key))
+    positions = np.flatnonzero(counts)
+    return _Features(
+        features=np.take(feature, positions),
+        counts=np.take(counts, positions),
+        bounds=np.searchsorted(positions, starts),
+    )
+
+
+def _walk(
+    byte: npt.NDArray[np.intp], starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]
+) -> npt.NDArray[np.int64]:
+    """Give the automaton's move at every byte of texts laid end to end.
+
+    A text's walk starts at the root at its first byte (``starts``); the move
+    at a byte packs the row offset and feature of the state it reaches.
+    """
+    model = _model()
+    total = len(byte)
+    moves, shift = model.moves, _OUT_BITS
+    window = max(_WINDOW, 3)
+    # before[i]: the row offset reached over the window's bytes before byte i,
+    # i - window + 1 .. i - 1 (the first two from one table), for every i at
+    # least that far from the start of all texts; a byte nearer its own text's
+    # start is redone below, over its text's bytes alone.
+    before = np.empty(total, dtype=np.int64)
+    lead = window - 1
+    if total > lead:
+        span = total - lead
+        row = byte[:span] << 8
+        row |= byte[1 : span + 1]
+        np.take(model.root_pairs, row, out=before[lead:], mode="clip")
+        row, target = before[lead:], np.empty(span, dtype=np.int64)
+        for back in range(lead - 2, 0, -1):
+            row += byte[lead - back : total - back]
+            # mode="clip": no bounds check (every offset + byte is a move).
+            np.take(moves, row, out=target, mode="clip")
+            np.right_shift(target, shift, out=row)
+    # The first bytes of each text, all texts at once (one step per byte).
+    head = starts[:-1]
+    row = np.full(len(head), model.root, dtype=np.int64)
+    for step in range(lead):
+        alive = np.flatnonzero(lengths > step)
+        if not len(alive):
+            break
+        at = head[alive] + step
+        before[at] = row[alive]
+        row[alive] = moves[row[alive] + byte[at]] >> shift
+    found = np.take(moves, before + byte, mode="clip")
+    # The walk is the automaton's own if every byte's row follows from the
+    # state before it, within its text: one more comparison checks that,
+    # whatever the model.
+    wrong = (found[:-1] >> shift) != before[1:]
+    inner = head[(head > 0) & (head < total)]
+    wrong[inner - 1] = False
+    if wrong.any():
         # A trie deeper than the window: walk byte by byte.
         log.warning("py3langid's model is deeper than %d bytes: slow walk", _WINDOW)
-        current = 0
-        for i in range(size):
-            current = int(nextmove[rowbase[current] + byte[i]])
-            state[i] = current
-    found = model.output[state]
-    found = found[found >= 0]
-    if not len(found):
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
-    # Sort (feature, position) pairs as one key: each feature's group starts
-    # at its first occurrence, which orders the groups as py3langid's Counter.
-    total = len(found)
-    key = found * total
-    key += np.arange(total)
-    key.sort()
-    feature = key // total
-    new = np.empty(total, dtype=bool)
-    new[0] = True
-    np.not_equal(feature[1:], feature[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    ends = np.empty_like(starts)
-    ends[:-1] = starts[1:]
-    ends[-1] = total
-    by_first = np.argsort(key[starts] % total)
-    return feature[starts[by_first]], (ends - starts)[by_first].astype(np.float32)
+        for start, end in zip(head.tolist(), starts[1:].tolist(), strict=True):
+            current = model.root
+            for i in range(start, end):
+                found[i] = moves[current + byte[i]]
+                current = int(found[i] >> shift)
+    return found
 
 
-def scores(text: str) -> npt.NDArray[np.float32]:
-    """Give py3langid's raw score of ``text`` for every class of its model."""
+def _score(
+    features: npt.NDArray[np.intp], counts: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
     model = _model()
-    features, counts = feature_counts(encode(text))
     if len(features):
         # py3langid's own expression, operand for operand: bit-identical scores.
-        result: npt.NDArray[np.float32] = np.log1p(counts) @ model.ptc[features] + model.pc
+        result: npt.NDArray[np.float32] = (
+            np.log1p(counts) @ np.take(model.ptc, features, axis=0) + model.pc
+        )
     else:
         result = np.full(len(model.classes), model.floor, dtype=np.float32)
     for first, dupe in model.alias_pairs:
@@ -180,13 +264,35 @@ def scores(text: str) -> npt.NDArray[np.float32]:
     return result
 
 
+def scores(text: str) -> npt.NDArray[np.float32]:
+    """Give py3langid's raw score of ``text`` for every class of its model."""
+    features, counts = feature_counts(encode(text))
+    return _score(features, counts)
+
+
 def classify(text: str) -> tuple[str, float]:
     """Give the language py3langid would give ``text``, with its score.
 
     >>> classify("The province hopes to continue receiving support from Japan.")[0]
     'en'
     """
-    model = _model()
-    result = scores(text)
-    best = int(result.argmax())
-    return model.classes[best], float(result[best])
+    return classify_batch([text])[0]
+
+
+def classify_batch(texts: Sequence[str]) -> list[tuple[str, float]]:
+    """Give ``classify(text)`` for each of ``texts``, walking them together.
+
+    >>> texts = ["Rice exports rose by five percent in May.", "Xuất khẩu gạo tăng năm phần trăm."]
+    >>> [code for code, _score in classify_batch(texts)]
+    ['en', 'vi']
+    """
+    classes = _model().classes
+    answers: list[tuple[str, float]] = []
+    for start in range(0, len(texts), _CHUNK_TEXTS):
+        found = _count_features([encode(text) for text in texts[start : start + _CHUNK_TEXTS]])
+        bounds = found.bounds.tolist()
+        for low, high in itertools.pairwise(bounds):
+            result = _score(found.features[low:high], found.counts[low:high])
+            best = int(result.argmax())
+            answers.append((classes[best], float(result[best])))
+    return answers

@@ -52,14 +52,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import TypedDict
 
 import ftfy
 import ftfy.badness
 import ftfy.chardata
 
 from cleanpipe.config import NormalizeConfig
-from cleanpipe.models import Draft
+from cleanpipe.models import Draft, StripResult
 from cleanpipe.stages import language
 
 # Always invisible, never meaningful in running text.
@@ -89,12 +91,13 @@ SAMPLE_CHARS = 1000
 # Fewer letters than this say too little to tell a language.
 _MIN_LETTERS = 20
 # Characters that one of the fixes in _FTFY_CONFIG acts on, whatever the rest
-# of the text: "&" (HTML entities), C0 and other control characters (ftfy's
-# own table, terminal escapes included), C1 controls, line breaks (a line
-# break also ends one of ftfy's segments, so a text with one is left to
-# ftfy), lone surrogates and the Latin ligatures (ftfy's own table).
+# of the line: "&" (HTML entities), C0 and other control characters (ftfy's
+# own table, terminal escapes included), C1 controls, line breaks other than
+# "\n" (ftfy turns them into "\n"), lone surrogates and the Latin ligatures
+# (ftfy's own table). A "\n" ends one of ftfy's segments (lines), and
+# _fix_text tests each line on its own.
 _FTFY_TRIGGERS = re.compile(
-    "[&\n\r\u2028\u2029\x80-\x9f\ud800-\udfff"
+    "[&\r\u2028\u2029\x80-\x9f\ud800-\udfff"
     + "".join(re.escape(chr(code)) for code in sorted(ftfy.chardata.CONTROL_CHARS))
     + "".join(re.escape(chr(code)) for code in sorted(ftfy.chardata.LIGATURES))
     + "]"
@@ -159,11 +162,12 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("line one\\nline two\\u2009!")
     'line one line two !'
     """
-    if text.isascii() and text.isprintable() and "&" not in text:
-        # Printable ASCII without "&" is a case none of the steps touch but
-        # the spaces (no control character, entity, invisible character or
-        # decomposed letter can be in it), and squeezed it is settled.
-        if "  " in text or text[:1] == " " or text[-1:] == " ":
+    if text.isascii() and "&" not in text and (text.isprintable() or _is_printable_lines(text)):
+        # Printable ASCII lines without "&" are a case none of the steps touch
+        # but the spaces (no control character, entity, invisible character or
+        # decomposed letter can be in them, and ftfy fixes each line alone),
+        # and squeezed they are settled.
+        if "  " in text or "\n" in text or text[:1] == " " or text[-1:] == " ":
             return " ".join(text.split())
         return text
     for _ in range(_MAX_PASSES):
@@ -188,21 +192,42 @@ def _normalize_once(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _fix_text(text: str) -> str:
-    """Run ftfy with ``_FTFY_CONFIG``, unless a cheap test shows it would change nothing.
+def _is_printable_lines(text: str) -> bool:
+    """Whether ``text`` is printable but for its ``"\\n"`` line breaks."""
+    return "\n" in text and text.replace("\n", " ").isprintable()
 
-    ftfy is the identity on a line without a character one of its fixes acts
-    on (``_FTFY_TRIGGERS``), already in NFC, and either ASCII or not looking
-    like mojibake to ftfy's own test (``is_bad``, the test its encoding fix
-    starts with).
+
+def _fix_text(text: str) -> str:
+    """Run ftfy with ``_FTFY_CONFIG``, only on the lines where it can change something.
+
+    ftfy fixes a text line by line (segments that end after a ``"\\n"``, at
+    most ``max_decode_length`` characters), each on its own, and it is the
+    identity on a line without a character one of its fixes acts on
+    (``_FTFY_TRIGGERS``), already in NFC, and either ASCII or not looking like
+    mojibake to ftfy's own test (``is_bad``, the test its encoding fix starts
+    with). So a line that passes that cheap test is kept as it is, and ftfy
+    runs on the others alone.
     """
+    if "\n" not in text:
+        return _fix_line(text)
+    if len(text) > _FTFY_CONFIG.max_decode_length:
+        return ftfy.fix_text(text, _FTFY_CONFIG)
+    lines = text.split("\n")
+    last = lines.pop()
+    fixed = [_fix_line(f"{line}\n") for line in lines]
+    if last:
+        fixed.append(_fix_line(last))
+    return "".join(fixed)
+
+
+def _fix_line(line: str) -> str:
     if (
-        _FTFY_TRIGGERS.search(text) is None
-        and unicodedata.is_normalized("NFC", text)
-        and (text.isascii() or not _looks_bad(text))
+        _FTFY_TRIGGERS.search(line) is None
+        and unicodedata.is_normalized("NFC", line)
+        and (line.isascii() or not _looks_bad(line))
     ):
-        return text
-    return ftfy.fix_text(text, _FTFY_CONFIG)
+        return line
+    return ftfy.fix_text(line, _FTFY_CONFIG)
 
 
 def _looks_bad(text: str) -> bool:
@@ -297,11 +322,30 @@ def detect_language(text: str, *, title: str | None = None) -> str | None:
     >>> detect_language("OK 2023") is None
     True
     """
-    sample = f"{title}\n{text[:SAMPLE_CHARS]}" if title else text[:SAMPLE_CHARS]
-    if not _has_letters(sample, _MIN_LETTERS):
-        return None
-    code, _score = language.classify(sample)
-    return code
+    return detect_languages([text], titles=[title])[0]
+
+
+def detect_languages(
+    texts: Sequence[str], *, titles: Sequence[str | None] | None = None
+) -> list[str | None]:
+    """Give ``detect_language`` of each text (with its title), telling them all at once.
+
+    >>> detect_languages(["Rice exports rose by five percent in May.", "OK"], titles=[None, None])
+    ['en', None]
+    """
+    if titles is None:
+        titles = [None] * len(texts)
+    samples: list[str] = []
+    where: list[int] = []
+    for index, (text, title) in enumerate(zip(texts, titles, strict=True)):
+        sample = f"{title}\n{text[:SAMPLE_CHARS]}" if title else text[:SAMPLE_CHARS]
+        if _has_letters(sample, _MIN_LETTERS):
+            samples.append(sample)
+            where.append(index)
+    codes: list[str | None] = [None] * len(texts)
+    for index, (code, _score) in zip(where, language.classify_batch(samples), strict=True):
+        codes[index] = code
+    return codes
 
 
 def _has_letters(text: str, count: int) -> bool:
@@ -314,8 +358,14 @@ def _has_letters(text: str, count: int) -> bool:
     return count <= 0
 
 
-def normalize_draft(draft: Draft, *, config: NormalizeConfig) -> Draft:
+def normalize_draft(
+    draft: Draft, *, config: NormalizeConfig, stripped: StripResult | None = None
+) -> Draft:
     """Normalize a draft's paragraphs, title, metadata and date, and detect its language.
+
+    With ``stripped``, the strip stage's result for the draft, its paragraphs
+    replace the draft's, and its dateline and source stand in for the draft's
+    own when it has none.
 
     >>> from cleanpipe.models import Origin
     >>> origin = Origin(format="text", path="a.txt", sha256="0" * 64)
@@ -325,17 +375,70 @@ def normalize_draft(draft: Draft, *, config: NormalizeConfig) -> Draft:
     >>> done.paragraphs, done.date
     (('Rice exports rose.',), '2023-10-13')
     """
-    paragraphs = tuple(p for p in (normalize_text(p) for p in draft.paragraphs) if p)
+    return normalize_drafts([draft], config=config, stripped=[stripped])[0]
+
+
+def normalize_drafts(
+    drafts: Sequence[Draft],
+    *,
+    config: NormalizeConfig,
+    stripped: Sequence[StripResult | None] | None = None,
+) -> list[Draft]:
+    """Give ``normalize_draft`` of each draft, telling their languages all at once.
+
+    >>> from cleanpipe.models import Origin
+    >>> origin = Origin(format="text", path="a.txt", sha256="0" * 64)
+    >>> drafts = [Draft(origin=origin, paragraphs=(text,)) for text in ("Rice exports rose.", "")]
+    >>> [d.paragraphs for d in normalize_drafts(drafts, config=NormalizeConfig())]
+    [('Rice exports rose.',), ()]
+    """
+    if stripped is None:
+        stripped = [None] * len(drafts)
+    fields = [
+        _normalize_fields(draft, done, config=config)
+        for draft, done in zip(drafts, stripped, strict=True)
+    ]
+    languages = detect_languages(
+        ["\n".join(f["paragraphs"]) for f in fields], titles=[f["title"] for f in fields]
+    )
+    # One copy of each draft, its every field set at once (a copy per step
+    # cost as much as some steps).
+    return [
+        draft.model_copy(update={**f, "language": code})
+        for draft, f, code in zip(drafts, fields, languages, strict=True)
+    ]
+
+
+class _Fields(TypedDict):
+    """A draft's fields as normalize_draft sets them, but its language."""
+
+    paragraphs: tuple[str, ...]
+    title: str | None
+    date: str | None
+    source: str | None
+    dateline: str | None
+    url: str | None
+    author: str | None
+
+
+def _normalize_fields(
+    draft: Draft, stripped: StripResult | None, *, config: NormalizeConfig
+) -> _Fields:
+    """The normalized fields of a draft (with the strip stage's result), but its language."""
+    if stripped is None:
+        found, dateline, source = draft.paragraphs, draft.dateline, draft.source
+    else:
+        found = stripped.paragraphs
+        dateline = draft.dateline or stripped.dateline
+        source = draft.source or stripped.source
+    paragraphs = tuple(p for p in (normalize_text(p) for p in found) if p)
     title = normalize_text(draft.title) if draft.title else None
-    return draft.model_copy(
-        update={
-            "paragraphs": paragraphs,
-            "title": title or None,
-            "date": normalize_date(draft.date, day_first=config.day_first),
-            "source": (normalize_text(draft.source) or None) if draft.source else None,
-            "dateline": (normalize_text(draft.dateline) or None) if draft.dateline else None,
-            "url": draft.url.strip() or None if draft.url else None,
-            "author": (normalize_text(draft.author) or None) if draft.author else None,
-            "language": detect_language("\n".join(paragraphs), title=title),
-        }
+    return _Fields(
+        paragraphs=paragraphs,
+        title=title or None,
+        date=normalize_date(draft.date, day_first=config.day_first),
+        source=(normalize_text(source) or None) if source else None,
+        dateline=(normalize_text(dateline) or None) if dateline else None,
+        url=draft.url.strip() or None if draft.url else None,
+        author=(normalize_text(draft.author) or None) if draft.author else None,
     )
