@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from cleanpipe.stages.normalize import (
     _FTFY_CONFIG,
     INVISIBLE_CHARS,
+    _fix_text,
     _looks_bad,
     normalize_date,
     normalize_text,
@@ -147,6 +148,9 @@ _PROBLEMS = st.sampled_from(
         "\u200b",
         "\xa0",
         " ",
+        "\n",
+        "\n\n",
+        "Read more:\n",
     ]
 )
 _PROBLEM_TEXT = st.lists(
@@ -161,6 +165,9 @@ _PROBLEM_TEXT = st.lists(
 @example("Done âœ\x85 now")
 @example("a\x85b")
 @example("ﬁne ﬂow")
+@example("Read more:\nOne line\nTwo  lines\n")
+@example("plain line\ncafÃ© line\n\n&amp; line")
+@example("\n")
 def test_fast_paths_give_the_reference_output(text: str) -> None:
     assert normalize_text(text) == _reference_normalize_text(text)
 
@@ -175,3 +182,11 @@ def test_fast_paths_give_the_reference_output_on_any_text(text: str) -> None:
 @given(_PROBLEM_TEXT)
 def test_looks_bad_is_ftfy_is_bad(text: str) -> None:
     assert _looks_bad(text) == ftfy.badness.is_bad(text)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PROBLEM_TEXT)
+@example("plain line\ncafÃ© line\n\n&amp; line\n")
+@example("a\r\nb\n")
+def test_fix_text_line_by_line_is_ftfy(text: str) -> None:
+    assert _fix_text(text) == ftfy.fix_text(text, _FTFY_CONFIG)

@@ -11,7 +11,7 @@ import pytest
 from ftfy.badness import BADNESS_RE, is_bad
 
 from cleanpipe.config import NormalizeConfig
-from cleanpipe.models import Draft, Origin
+from cleanpipe.models import Draft, Origin, StripResult
 from cleanpipe.stages.normalize import (
     _BAD_SPAN,
     SAMPLE_CHARS,
@@ -19,6 +19,7 @@ from cleanpipe.stages.normalize import (
     detect_language,
     normalize_date,
     normalize_draft,
+    normalize_drafts,
     normalize_text,
 )
 
@@ -196,6 +197,40 @@ def test_normalize_draft() -> None:
     assert done.url == "https://example.com/a"
     assert done.language == "en"
     assert normalize_draft(done, config=NormalizeConfig()) == done
+
+
+def test_normalize_draft_with_the_strip_result() -> None:
+    origin = Origin(format="text", path="a.txt", sha256="0" * 64)
+    draft = Draft(origin=origin, paragraphs=("Share this", "Body."), source="VNA")
+    stripped = StripResult(paragraphs=("Body  text.",), dateline="Hanoi", source="AFP")
+    done = normalize_draft(draft, config=NormalizeConfig(), stripped=stripped)
+    expected = normalize_draft(
+        draft.model_copy(update={"paragraphs": ("Body  text.",), "dateline": "Hanoi"}),
+        config=NormalizeConfig(),
+    )
+    assert done == expected
+    assert (done.paragraphs, done.dateline, done.source) == (("Body text.",), "Hanoi", "VNA")
+
+
+def test_normalize_drafts_equals_normalize_draft_one_by_one() -> None:
+    origin = Origin(format="text", path="a.txt", sha256="0" * 64)
+    bodies = [
+        _ENGLISH,
+        "Có 20 chữ cái trong câu này, về xuất khẩu gạo của tỉnh Bến Tre.",
+        "OK",
+        "",
+        "中文新闻报道说，今年的大米出口增长了百分之五。",
+        "Rice\u00a0exports  rose.\nRead more:\ncafÃ©",
+    ]
+    drafts = [
+        Draft(origin=origin, paragraphs=(body,), title=title)
+        for body in bodies
+        for title in (None, "Tin tức")
+    ]
+    config = NormalizeConfig()
+    assert normalize_drafts(drafts, config=config) == [
+        normalize_draft(d, config=config) for d in drafts
+    ]
 
 
 def _badness_branches() -> list[object]:
