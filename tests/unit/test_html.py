@@ -261,3 +261,27 @@ def test_text_after_an_inner_block_comes_once_and_after_it() -> None:
         "then tape them shut.",
         "Done.",
     ]
+
+
+def test_a_page_laid_out_in_a_table_keeps_its_paragraphs_apart() -> None:
+    # Older sites lay the page out in table cells; trafilatura hands the cell back
+    # with the article's heading and paragraphs inside one row.
+    html = (
+        "<html><head><title>Budget passes</title></head><body><table><tr>"
+        f'<td class="content"><h1>Budget passes</h1><p>18 November 2019</p><p>{PROSE}</p>'
+        f"<p>{SECOND}</p></td><td>Weather: sunny</td></tr></table></body></html>"
+    )
+    paragraphs = extract_html(html, config=CONFIG).paragraphs
+    assert PROSE in paragraphs
+    assert SECOND in paragraphs
+    glued = extract_html(html, config=CONFIG, disabled_steps=("layout_rows",)).paragraphs
+    assert PROSE not in glued  # one line of a row: heading, date and body run together
+
+
+def test_a_data_table_row_stays_one_line() -> None:
+    html = page(
+        f"<p>{PROSE}</p><table><tr><th>City</th><th>Rain</th></tr>"
+        "<tr><td>Hue</td><td>120 mm</td></tr></table>"
+    )
+    paragraphs = extract_html(html, config=CONFIG).paragraphs
+    assert "Hue 120 mm" in paragraphs

@@ -12,8 +12,9 @@ text is not in one article-like container), the page goes once more through
 trafilatura's full cascade, which costs twice as much and so runs only there
 (``_under_extracted``). A body that adverts split into several containers of
 one class is joined first, since trafilatura would take the first part for
-the whole. Page chrome that trafilatura keeps in that mode is then dropped by
-structure, which plain text no longer shows: tables of contents (lists of
+the whole. The tree is flattened into blocks; a table row whose cells hold
+headings and paragraphs is page layout, and each of those is a block of its own.
+Page chrome that trafilatura keeps in that mode is then dropped by structure, which plain text no longer shows: tables of contents (lists of
 links to the page's own sections), the headline and its deck (headings before
 the first paragraph), and headings and link lists after the last one (a list
 counts as links when its items together are mostly link text). Each of these
@@ -71,6 +72,7 @@ HTML_STEPS: tuple[str, ...] = (
     "fast_mode",
     "favor_recall",
     "rescue",
+    "layout_rows",
     "drop_toc",
     "drop_headline",
     "drop_trailing",
@@ -134,7 +136,7 @@ def extract_html(
         body = _rescue(tree, url=url, config=config, body=body)
     if body is None:
         return meta
-    blocks = _blocks(body)
+    blocks = _blocks(body, layout_rows="layout_rows" not in disabled_steps)
     if config.favor_precision and "drop_toc" not in disabled_steps:
         blocks = _drop_toc(blocks)
     if config.favor_precision:
@@ -348,31 +350,43 @@ _BLOCK_TAGS = {"p", "head", "quote", "code", "item", "row"}
 _CONTAINER_TAGS = {"p", "head", "quote", "code", "item", "list", "table", "row", "div"}
 
 
-def _blocks(body: _Element) -> list[_Block]:
+def _blocks(body: _Element, *, layout_rows: bool = True) -> list[_Block]:
     """Flatten trafilatura's body tree into blocks, in document order."""
     out: list[_Block] = []
-    _walk(body, out, list_id=-1)
+    _walk(body, out, list_id=-1, layout_rows=layout_rows)
     return out
 
 
-def _walk(elem: _Element, out: list[_Block], *, list_id: int, blocks_only: bool = False) -> None:
+def _walk(
+    elem: _Element,
+    out: list[_Block],
+    *,
+    list_id: int,
+    blocks_only: bool = False,
+    layout_rows: bool = True,
+) -> None:
     for child in elem:
         tag = child.tag
         if blocks_only and tag != "graphic" and not _is_block(child):
             if _has_block_children(child):  # a wrapper (trafilatura's <block>) of blocks
-                _walk(child, out, list_id=list_id, blocks_only=True)
+                _walk(child, out, list_id=list_id, blocks_only=True, layout_rows=layout_rows)
             continue  # inline: already rendered, tail and all, with its container's text
         if tag == "graphic":
             out.append(_Block("graphic", ""))
         elif tag == "list":
-            _walk(child, out, list_id=id(child))
+            _walk(child, out, list_id=id(child), layout_rows=layout_rows)
         elif tag == "table":
-            _walk(child, out, list_id=-1)
+            _walk(child, out, list_id=-1, layout_rows=layout_rows)
+        elif tag == "row" and layout_rows and _is_layout_row(child):
+            # A page laid out in a table: a cell holds the article's headings and
+            # paragraphs, each a block of its own, not one line of a data row
+            # (which glued headline, date and body into a single paragraph).
+            _walk(child, out, list_id=list_id, layout_rows=layout_rows)
         elif _has_block_children(child):
             # A container (an item holding a sub-list, a quote holding paragraphs):
             # its own loose text first, then each inner block on its own.
             out.extend(_render(child, _kind(tag), list_id, stop_at_blocks=True))
-            _walk(child, out, list_id=list_id, blocks_only=True)
+            _walk(child, out, list_id=list_id, blocks_only=True, layout_rows=layout_rows)
         else:
             out.extend(_render(child, _kind(tag), list_id))
         if child.tail and child.tail.strip():
@@ -384,6 +398,11 @@ def _walk(elem: _Element, out: list[_Block], *, list_id: int, blocks_only: bool 
 
 def _kind(tag: str) -> str:
     return tag if tag in _BLOCK_TAGS else "p"
+
+
+def _is_layout_row(row: _Element) -> bool:
+    """Whether a table row is page layout: one of its cells holds blocks (headings, paragraphs)."""
+    return any(cell.tag == "cell" and _has_block_children(cell) for cell in row)
 
 
 def _has_block_children(elem: _Element) -> bool:
