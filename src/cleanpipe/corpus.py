@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cleanpipe.sketch.unionfind import connected_components
-from cleanpipe.stages.dedup import candidate_edges, exact_edges
+from cleanpipe.stages.dedup import candidate_edges, exact_edges, sorted_distinct
 from cleanpipe.work import PartSummary, load_array
 
 __all__ = ["DocTable", "repeated_lines"]
@@ -57,12 +57,16 @@ def repeated_lines(
     first_seqs = np.sort(seq[order][first])
     del digest, seq, order, sorted_digest
     keys: list[npt.NDArray[np.uint64]] = []
-    for number, part in enumerate(parts):
+    for number, (part, summary) in enumerate(zip(parts, summaries, strict=True)):
         lrow = load_array(part, "lrow")
         if not len(lrow):
             continue
-        counted = np.isin((number << _LINE_BITS) + np.asarray(lrow), first_seqs)
-        keys.append(np.asarray(load_array(part, "lkey"))[counted])
+        # This partition's first copies are one slice of the sorted sequence
+        # numbers: mark them by row (no sort per partition, as np.isin would).
+        lo, hi = np.searchsorted(first_seqs, [number << _LINE_BITS, (number + 1) << _LINE_BITS])
+        first = np.zeros(summary.drafts, dtype=bool)
+        first[first_seqs[lo:hi] - (number << _LINE_BITS)] = True
+        keys.append(np.asarray(load_array(part, "lkey"))[first[np.asarray(lrow)]])
     if not keys:
         return np.zeros(0, dtype=np.uint64)
     unique, counts = np.unique(np.concatenate(keys), return_counts=True)
@@ -171,7 +175,7 @@ def clusters(edges: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
     """The clusters of two or more ids (each sorted), ordered by their smallest id."""
     if len(edges) == 0:
         return []
-    nodes = np.unique(edges)
+    nodes = sorted_distinct(edges.ravel())
     labels = connected_components(len(nodes), np.searchsorted(nodes, edges))
     order = np.lexsort((nodes, labels))
     sorted_labels = labels[order]

@@ -359,13 +359,16 @@ class _Corpus:
         fixes = tuple(None if f is None else str(f) for f in self.fix_folders())
         place = self.table.place
         clustered = [np.zeros(len(p.alive), dtype=bool) for p in self.table.parts]
+        if self.clusters:
+            everyone = place[np.concatenate(self.clusters)]
+            for number, part in enumerate(self.table.parts):
+                rows = everyone[everyone[:, 0] == number, 1]
+                clustered[number][np.searchsorted(part.alive, rows)] = True
         tasks: list[MergeTask] = []
         block: list[npt.NDArray[np.int64]] = []
         members = 0
         for cluster in self.clusters:
             rows = place[cluster]
-            for part, row in rows.tolist():
-                clustered[part][np.searchsorted(self.table.parts[part].alive, row)] = True
             block.append(rows)
             members += len(rows)
             if members >= MERGE_BLOCK:

@@ -267,7 +267,9 @@ def fix_partition(task: FixTask) -> FixSummary:
     """
     part, fix = Path(task.part), Path(task.fix)
     lrow, lkey = load_array(part, "lrow"), load_array(part, "lkey")
-    hit = np.isin(lkey, task.repeated)
+    # task.repeated is sorted: a binary search per line, without np.isin's sort of both.
+    where = np.searchsorted(task.repeated, lkey)
+    hit = task.repeated[np.minimum(where, len(task.repeated) - 1)] == lkey
     summary = FixSummary()
     if not hit.any():
         return summary

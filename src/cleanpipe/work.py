@@ -356,29 +356,24 @@ class _Rows:
 class PartReader:
     """Random access to the drafts of prepared partitions.
 
-    Only the rows asked for are read from disk; ``fixed`` texts (after
-    repeated-line removal) replace the prepared ones.
+    Only the rows asked for are read from disk, and so are the ``fixed`` texts
+    (after repeated-line removal) that replace the prepared ones: a task that
+    reads a few rows of every partition does not load every partition's fixed
+    texts (at 1M documents that was ~150k texts per verification task).
     """
 
     def __init__(self, parts: Sequence[Path], fixes: Sequence[Path | None]) -> None:
         self._parts = list(parts)
         self._fixes = list(fixes)
         self._rows: dict[int, _Rows] = {}
-        self._fixed: dict[int, dict[int, str]] = {}
+        self._fixed: dict[int, _Fixed] = {}
 
     def _open(self, part: int) -> _Rows:
         rows = self._rows.get(part)
         if rows is None:
             rows = _Rows(self._parts[part] / "drafts")
             self._rows[part] = rows
-            fixed: dict[int, str] = {}
-            fix = self._fixes[part]
-            if fix is not None and (fix / "texts.bin").is_file():
-                numbers = np.load(fix / "rows.npy")[np.load(fix / "alive.npy")].tolist()
-                texts = _Rows(fix / "texts")
-                fixed = {row: texts.row(i)[0] for i, row in enumerate(numbers)}
-                texts.close()
-            self._fixed[part] = fixed
+            self._fixed[part] = _Fixed(self._fixes[part])
         return rows
 
     def text(self, part: int, row: int) -> str:
@@ -398,7 +393,7 @@ class PartReader:
         drafts = []
         for position in positions:
             path, line, fmt, sha, *meta, text = source.row(position)
-            text = fixed.get(position, text)
+            text = fixed.get(position) or text
             origin = Origin.model_construct(format=fmt, line=line, path=path, sha256=sha)
             drafts.append(
                 Draft.model_construct(
@@ -419,7 +414,7 @@ class PartReader:
             path, line, fmt, sha, title, date, src, dateline, url, _author, lang, text = source.row(
                 position
             )
-            text = fixed.get(position, text)
+            text = fixed.get(position) or text
             copies.append(Copy(path, line, fmt, sha, title, date, src, dateline, url, lang, text))
         return copies
 
@@ -427,5 +422,31 @@ class PartReader:
         """Release the memory maps."""
         for rows in self._rows.values():
             rows.close()
+        for fixed in self._fixed.values():
+            fixed.close()
         self._rows.clear()
         self._fixed.clear()
+
+
+class _Fixed:
+    """The texts of one partition that repeated-line removal changed, read on demand."""
+
+    def __init__(self, fix: Path | None) -> None:
+        self._texts: _Rows | None = None
+        self._index: dict[int, int] = {}
+        if fix is not None and (fix / "texts.bin").is_file():
+            rows = np.load(fix / "rows.npy")[np.load(fix / "alive.npy")].tolist()
+            self._index = {row: i for i, row in enumerate(rows)}
+            self._texts = _Rows(fix / "texts")
+
+    def get(self, row: int) -> str | None:
+        """The changed text of ``row``, or None if it did not change."""
+        i = self._index.get(row)
+        if i is None or self._texts is None:
+            return None
+        text: str = self._texts.row(i)[0]
+        return text
+
+    def close(self) -> None:
+        if self._texts is not None:
+            self._texts.close()

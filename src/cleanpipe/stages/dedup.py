@@ -100,29 +100,72 @@ def candidate_edges(
 
     In each band, the members of a bucket are joined to its smallest id (see
     ``sketch.lsh``); the edges of all bands are deduplicated and sorted. Only
-    one band's keys need be in memory at a time.
+    one band's keys need be in memory at a time, and of the edges only the
+    distinct ones so far: each pair is one int64 code ``u * span + v``, merged
+    into the sorted distinct codes whenever the new ones outnumber them.
 
     >>> keys = [np.array([5, 5, 6], dtype=np.uint64), np.array([1, 2, 1], dtype=np.uint64)]
     >>> candidate_edges(keys, np.array([3, 7, 9])).tolist()
     [[3, 7], [3, 9]]
     """
-    found = [star_edges(keys, ids) for keys in bands]
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    stacked = np.concatenate(found)
-    if len(stacked) == 0:
-        return stacked.reshape(0, 2)
-    return np.unique(stacked, axis=0)
+    span = int(ids.max()) + 1 if len(ids) else 1
+    if span > _MAX_SPAN:  # codes would overflow int64: pairs as rows (slower, as much memory)
+        found = [star_edges(keys, ids) for keys in bands]
+        stacked = np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
+        return np.unique(stacked, axis=0) if len(stacked) else stacked.reshape(0, 2)
+    distinct = np.zeros(0, dtype=np.int64)
+    pending: list[npt.NDArray[np.int64]] = []
+    waiting = 0
+    for keys in bands:
+        edges = star_edges(keys, ids)
+        pending.append(sorted_distinct(edges[:, 0] * span + edges[:, 1]))
+        waiting += len(pending[-1])
+        if waiting > len(distinct):
+            distinct = sorted_distinct(np.concatenate([distinct, *pending]))
+            pending, waiting = [], 0
+    if pending:
+        distinct = sorted_distinct(np.concatenate([distinct, *pending]))
+    return np.stack([distinct // span, distinct % span], axis=1)
+
+
+# The largest id span whose pair codes u * span + v fit in an int64.
+_MAX_SPAN = 3_037_000_499
+
+
+def sorted_distinct(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The distinct values, sorted.
+
+    A sort and a compare: numpy 2's hash-based ``np.unique`` of integers was
+    several times slower on millions of pair codes.
+    """
+    codes = np.sort(codes)
+    if len(codes) < 2:
+        return codes
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
 
 
 def star_edges(keys: npt.NDArray[np.uint64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """One band's star edges: each member of a bucket joined to the bucket's smallest id."""
-    order = np.lexsort((ids, keys))
+    """One band's star edges: each member of a bucket joined to the bucket's smallest id.
+
+    The edges come in no particular order (``candidate_edges`` sorts them).
+
+    >>> sorted(star_edges(np.array([4, 9, 4, 4], dtype=np.uint64), np.array([8, 1, 5, 2])).tolist())
+    [[2, 5], [2, 8]]
+    """
+    if len(keys) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    # Any order inside a bucket will do (its centre is its smallest id): an
+    # unstable sort of the keys alone is ~3x faster than lexsort on (key, id).
+    order = np.argsort(keys)
     sorted_keys, sorted_ids = keys[order], ids[order]
     new = np.ones(len(keys), dtype=bool)
     new[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    centre = sorted_ids[new][np.cumsum(new) - 1]
-    return np.stack([centre[~new], sorted_ids[~new]], axis=1).astype(np.int64)
+    centre = np.minimum.reduceat(sorted_ids, np.flatnonzero(new))[np.cumsum(new) - 1]
+    member = sorted_ids != centre
+    return np.stack([centre[member], sorted_ids[member]], axis=1).astype(np.int64)
 
 
 def exact_digest(text: str) -> bytes:
