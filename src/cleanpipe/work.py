@@ -7,7 +7,7 @@ that touches files. A run keeps its work in ``OUT/.cleanpipe/work`` (or
     parts/<key>/            one prepared partition (complete once renamed into place)
         drafts.bin          one JSON array per draft: path, line, format, sha256, title, date,
         drafts.idx.npy      source, dateline, url, author, language, text; and the byte offset
-                            of each (uint64), so any row is read alone (memory-mapped)
+                            of each (uint64), so any row is read alone (one pread)
         pathidx.npy line.npy   per draft: index into meta's paths, line (0 for a file)
         digest.npy          per draft: the 128-bit exact-copy digest as two uint64
         bands.npy           the LSH band keys, (bands, drafts) uint64: a band is contiguous
@@ -34,7 +34,6 @@ beyond one run's work.
 from __future__ import annotations
 
 import contextlib
-import mmap
 import os
 import shutil
 import uuid
@@ -326,31 +325,39 @@ def write_texts(stem: Path, texts: Sequence[str]) -> None:
 
 
 class _Rows:
-    """Random access to the JSON rows of ``<stem>.bin`` (memory-mapped)."""
+    """Random access to the JSON rows of ``<stem>.bin``, one ``pread`` per row.
+
+    Not memory-mapped: a verification task reads a few rows of every
+    partition, and each page fault of a map would bring its neighbours into
+    the process's resident set too (fault-around), so that at 1M documents a
+    task's RSS grew with the size of the work folder, not with what it read.
+    """
 
     def __init__(self, stem: Path) -> None:
         self._offsets = np.load(stem.with_suffix(".idx.npy"))
-        self._handle = stem.with_suffix(".bin").open("rb")
-        size = int(self._offsets[-1])
-        self._map = (
-            mmap.mmap(self._handle.fileno(), size, access=mmap.ACCESS_READ) if size else None
-        )
+        self._fd = os.open(stem.with_suffix(".bin"), os.O_RDONLY)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
     def row(self, index: int) -> list[Any]:
-        if self._map is None:
-            msg = f"row {index} of an empty file"
+        if not 0 <= index < len(self):
+            msg = f"row {index} of {len(self)}"
             raise IndexError(msg)
         start, end = int(self._offsets[index]), int(self._offsets[index + 1])
-        value: list[Any] = orjson.loads(self._map[start:end])
+        data = os.pread(self._fd, end - start, start)
+        if len(data) != end - start:
+            msg = f"a work folder file is shorter than its index (row {index})"
+            raise OSError(msg)
+        value: list[Any] = orjson.loads(data)
         return value
 
     def close(self) -> None:
-        if self._map is not None:
-            self._map.close()
-        self._handle.close()
+        os.close(self._fd)
+
+
+# Partitions a PartReader keeps open at once (two files each, at most).
+_OPEN_PARTS = 256
 
 
 class PartReader:
@@ -371,6 +378,12 @@ class PartReader:
     def _open(self, part: int) -> _Rows:
         rows = self._rows.get(part)
         if rows is None:
+            if len(self._rows) >= _OPEN_PARTS:
+                # Bounded open files, whatever the number of partitions: the
+                # partition opened first is closed (it is reopened if asked again).
+                oldest = next(iter(self._rows))
+                self._rows.pop(oldest).close()
+                self._fixed.pop(oldest).close()
             rows = _Rows(self._parts[part] / "drafts")
             self._rows[part] = rows
             self._fixed[part] = _Fixed(self._fixes[part])

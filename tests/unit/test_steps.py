@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cleanpipe.config import Config, DedupConfig
 from cleanpipe.models import Origin, RawDocument
@@ -15,17 +16,33 @@ from cleanpipe.work import PartReader
 _SENTENCES = [
     f"Sentence {n} tells how the {w} of the delta province changed in the year {1990 + n}."
     for n, w in enumerate(
-        "rice fruit coconut salt shrimp timber cattle honey silk tea coffee sugar pepper cocoa "
-        "rubber jute cotton maize".split()
+        [
+            "rice",
+            "fruit",
+            "coconut",
+            "salt",
+            "shrimp",
+            "timber",
+            "cattle",
+            "honey",
+            "silk",
+            "tea",
+            "coffee",
+            "sugar",
+            "pepper",
+            "cocoa",
+            "rubber",
+            "jute",
+            "cotton",
+            "maize",
+        ]
     )
 ]
 
 
 def _prepared(tmp_path: Path, texts: list[str]) -> Path:
     docs = tuple(
-        RawDocument(
-            origin=Origin(format="text", path=f"{i}.txt", sha256=f"{i:064d}"), content=text
-        )
+        RawDocument(origin=Origin(format="text", path=f"{i}.txt", sha256=f"{i:064d}"), content=text)
         for i, text in enumerate(texts)
     )
     parts = tmp_path / "parts"
@@ -58,3 +75,28 @@ def test_a_pair_the_block_has_joined_already_is_kept_unverified(tmp_path: Path) 
     assert decide([(1, 2)]) == [False]
     assert decide([(0, 1), (0, 2), (1, 2)]) == [True, True, True]
     assert decide([(1, 2), (0, 1), (0, 2)]) == [False, True, True]
+
+
+def test_a_reader_over_more_partitions_than_it_keeps_open_reads_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleanpipe.work
+
+    folders = []
+    for number in range(3):
+        root = tmp_path / str(number)
+        root.mkdir()
+        folders.append(
+            _prepared(root, [f"Story {number}, copy {c}: " + _SENTENCES[c] for c in range(4)])
+        )
+    monkeypatch.setattr(cleanpipe.work, "_OPEN_PARTS", 2)
+    reader = PartReader(folders, [None, None, None])
+    try:
+        # Round robin over three partitions with room for two: every read reopens one.
+        for _ in range(2):
+            for row in range(4):
+                for number in range(3):
+                    assert reader.text(number, row).startswith(f"Story {number}, copy {row}:")
+        assert len(reader._rows) == 2
+    finally:
+        reader.close()
