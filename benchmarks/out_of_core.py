@@ -157,6 +157,9 @@ class Sampler:
         self.proc = psutil.Process(pid)
         self.work = work
         self.driver = self.tree = self.work_peak = 0
+        self.started = time.perf_counter()
+        self.tree_at = self.driver_at = 0.0
+        """Seconds from the start to the tree's and the driver's peaks."""
         self.stop = threading.Event()
         self.threads = [
             threading.Thread(target=self._loop, args=(RSS_EVERY, self._rss), daemon=True),
@@ -172,8 +175,11 @@ class Sampler:
 
     def _rss(self) -> None:
         driver, tree = tree_rss(self.proc)
-        self.driver = max(self.driver, driver)
-        self.tree = max(self.tree, tree)
+        now = time.perf_counter() - self.started
+        if driver > self.driver:
+            self.driver, self.driver_at = driver, now
+        if tree > self.tree:
+            self.tree, self.tree_at = tree, now
 
     def _work(self) -> None:
         self.work_peak = max(self.work_peak, folder_bytes(self.work))
@@ -251,12 +257,34 @@ def run_cleanpipe(
     prepare = None
     timings = out / ".cleanpipe" / "timings.json"
     if not killed and timings.exists():
-        prepare = orjson.loads(timings.read_bytes()).get("read_extract_strip")
+        steps = orjson.loads(timings.read_bytes())
+        prepare = steps.get("read_extract_strip")
     result = Run(
         label, size, wall, prepare, sampler.driver, sampler.tree, sampler.work_peak, killed
     )
     print(result.row(), flush=True)
+    if prepare is not None:
+        where = ", ".join(
+            f"{name} at {at:.0f} s ({phase_at(steps, wall, at)})"
+            for name, at in (("tree", sampler.tree_at), ("driver", sampler.driver_at))
+        )
+        print(f"# {label}, {size:,}: peaks: {where}", flush=True)
     return result
+
+
+PHASES = ("read_extract_strip", "repeated_lines", "dedup", "merge", "write")
+
+
+def phase_at(steps: dict[str, float], wall: float, at: float) -> str:
+    """The step of the run at ``at`` seconds (steps in order; before them, the start-up)."""
+    clock = wall - float(steps.get("total", wall))  # start-up: interpreter and imports
+    if at < clock:
+        return "start-up"
+    for name in PHASES:
+        clock += float(steps.get(name, 0.0))
+        if at < clock:
+            return name
+    return "write/exit"
 
 
 # --------------------------------------------------------------------------- output checks
