@@ -127,7 +127,9 @@ def test_a_window_too_short_falls_back_to_the_exact_walk(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(language, "_WINDOW", 3)
-    text = "The province hopes to continue receiving support from Japan."
+    # Longer than a segment: the segments after the first start from a window.
+    text = "The province hopes to continue receiving support from Japan. " * 4
+    assert len(text) > language._SEGMENT
     _same(text)
     assert "deeper than 3 bytes" in caplog.text
 
@@ -186,3 +188,11 @@ def test_feature_counts_match_py3langid_visit_counts() -> None:
         features, counts = language.feature_counts(data)
         assert features.tolist() == list((visits or {}).keys())
         assert counts.tolist() == list((visits or {}).values())
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="the shared seed is not here")
+def test_groups_too_large_to_pack_are_ordered_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _real_texts()[:80]
+    expected = language.classify_batch(texts)
+    monkeypatch.setattr(language, "_PACKED_BITS", 0)
+    assert language.classify_batch(texts) == expected

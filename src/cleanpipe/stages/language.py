@@ -4,15 +4,18 @@ py3langid scores a text by its byte n-gram features: an Aho-Corasick automaton
 over the UTF-8 bytes marks at each byte the feature that ends there, and a
 naive Bayes table turns the feature counts into a score per language. Its
 automaton is walked one byte at a time in Python, which costs more than all
-the rest of a document's cleaning. Here the same model is walked for every
-byte of many texts at once with numpy: the automaton's state after a byte is
-the longest suffix of the text so far that is a node of its trie, and no node
-is deeper than ``_WINDOW`` bytes, so the state after byte ``i`` is the state
-reached from the root over bytes ``i - _WINDOW + 1 .. i`` of its own text
-alone: a few vectorised steps over all the texts of a batch instead of one
-Python step per byte (and one more checks the result). The counts, their order
-and the scoring arithmetic are py3langid's own, text by text, so the scores
-are bit-identical to ``py3langid.classify`` on the same text.
+the rest of a document's cleaning. Here the same model is walked over many
+texts at once with numpy: each text is cut into segments of ``_SEGMENT``
+bytes, and all the segments of a batch take a step together, one table
+look-up per byte. A segment that does not start its text needs the state
+the walk is in at its start, and that state is known without walking what
+comes before: it is the longest suffix of the text so far that is a node of
+the trie, and no node is deeper than ``_WINDOW`` bytes, so it is the state
+reached from the root over the window's bytes before the segment (a check
+that the segment before ended there keeps the walk exact whatever the
+model). The counts, their order and the scoring arithmetic are py3langid's
+own, text by text, so the scores are bit-identical to ``py3langid.classify``
+on the same text.
 
 The model is loaded once, on first use (about a second: it is LZMA
 compressed), by py3langid's own loader; ``load_model`` does it ahead of
@@ -76,6 +79,12 @@ _WINDOW = 6
 # spread thin, and the arrays of a chunk (~40 bytes a byte of text) stay in
 # the caches; larger chunks measured slower.
 _CHUNK_TEXTS = 256
+# Bytes of a segment, the bytes walked side by side (see _walk): the steps of a
+# chunk, each a few numpy calls over its segments.
+_SEGMENT = 64
+# Bits of the int64 key that sorts a chunk's feature groups by first position
+# with their feature and count packed beside it (a chunk under ~8 MB fits).
+_PACKED_BITS = 63
 _LOCK = threading.Lock()
 _MODEL: list[_Model] = []
 
@@ -155,96 +164,130 @@ def _count_features(datas: Sequence[bytes]) -> _Features:
     starts = np.zeros(len(datas) + 1, dtype=np.intp)
     np.cumsum(lengths, out=starts[1:])
     total = int(starts[-1])
-    if not total:
-        empty = np.zeros(0, dtype=np.intp)
-        return _Features(empty, np.zeros(0, dtype=np.float32), starts)
-    byte = np.frombuffer(b"".join(datas), dtype=np.uint8).astype(np.intp)
-    moves = _walk(byte, starts, lengths)
-    feature = (moves & _OUT_MASK) - 1
-    at = np.flatnonzero(feature >= 0)
-    if not len(at):
-        empty = np.zeros(0, dtype=np.intp)
-        return _Features(empty, np.zeros(0, dtype=np.float32), np.zeros_like(starts))
+    walked = _walk(np.frombuffer(b"".join(datas), dtype=np.uint8).astype(np.intp), starts, lengths)
     # Sort (text, feature, position) as one key: a group per feature of a text,
     # its first element at the feature's first occurrence in that text.
-    bits = total.bit_length()
-    key = np.take(np.repeat(np.arange(len(datas), dtype=np.int64) * len(model.ptc), lengths), at)
-    key += np.take(feature, at)
+    classes = len(model.ptc)
+    bits = max(total.bit_length(), 1)
+    low = (1 << bits) - 1
+    plus_one = walked.moves & _OUT_MASK  # the feature + 1; 0: none, or past a segment's end
+    key = plus_one + (walked.text * classes - 1)[None, :]
     key <<= bits
-    key |= at
+    key |= walked.at
+    key = key[plus_one > 0]
+    if not len(key):
+        empty = np.zeros(0, dtype=np.intp)
+        return _Features(empty, np.zeros(0, dtype=np.float32), np.zeros_like(starts))
     key.sort()
     group = key >> bits
     new = np.empty(len(key), dtype=bool)
     new[0] = True
     np.not_equal(group[1:], group[:-1], out=new[1:])
     firsts = np.flatnonzero(new)
-    # Each group's count at its first position, read back in position order:
-    # the order of py3langid's Counter, text after text.
-    counts = np.zeros(total, dtype=np.float32)
-    counts[np.take(key, firsts) & ((1 << bits) - 1)] = np.diff(firsts, append=len(key))
-    positions = np.flatnonzero(counts)
+    counts = np.diff(firsts, append=len(key))
+    first = np.take(key, firsts)
+    feature = (first >> bits) % classes
+    position = first & low
+    # The groups in order of first position: the order of py3langid's
+    # Counter, text after text. Sorted as one packed key where it fits.
+    feature_bits = max(classes - 1, 1).bit_length()
+    if 2 * bits + feature_bits <= _PACKED_BITS:
+        packed = position << (feature_bits + bits)
+        packed |= feature << bits
+        packed |= counts
+        packed.sort()
+        position = packed >> (feature_bits + bits)
+        feature = (packed >> bits) & ((1 << feature_bits) - 1)
+        counts = packed & low
+    else:
+        order = np.argsort(position)
+        position, feature, counts = position[order], feature[order], counts[order]
     return _Features(
-        features=np.take(feature, positions),
-        counts=np.take(counts, positions),
-        bounds=np.searchsorted(positions, starts),
+        features=feature.astype(np.intp),
+        counts=counts.astype(np.float32),
+        bounds=np.searchsorted(position, starts),
     )
+
+
+@dataclass(frozen=True)
+class _Walked:
+    """The automaton's moves over a batch of texts, segment by segment (see ``_walk``)."""
+
+    moves: npt.NDArray[np.int64]  # [step, segment]: the move at that byte (0 past the end)
+    at: npt.NDArray[np.int64]  # [step, segment]: the byte's position, or the total past the end
+    text: npt.NDArray[np.int64]  # [segment]: the text it is a segment of
 
 
 def _walk(
     byte: npt.NDArray[np.intp], starts: npt.NDArray[np.intp], lengths: npt.NDArray[np.intp]
-) -> npt.NDArray[np.int64]:
+) -> _Walked:
     """Give the automaton's move at every byte of texts laid end to end.
 
     A text's walk starts at the root at its first byte (``starts``); the move
     at a byte packs the row offset and feature of the state it reaches.
+
+    Each text is cut into segments of ``_SEGMENT`` bytes, and all segments
+    are walked side by side, a byte of each per step: one table look-up per
+    byte. A segment that does not start its text starts from the state the
+    window's bytes before it reach from the root (the state the walk is in
+    there, as the module's docstring explains); that the segment before it
+    ended in that state is checked, whatever the model.
     """
     model = _model()
     total = len(byte)
     moves, shift = model.moves, _OUT_BITS
-    window = max(_WINDOW, 3)
-    # before[i]: the row offset reached over the window's bytes before byte i,
-    # i - window + 1 .. i - 1 (the first two from one table), for every i at
-    # least that far from the start of all texts; a byte nearer its own text's
-    # start is redone below, over its text's bytes alone.
-    before = np.empty(total, dtype=np.int64)
-    lead = window - 1
-    if total > lead:
-        span = total - lead
-        row = byte[:span] << 8
-        row |= byte[1 : span + 1]
-        np.take(model.root_pairs, row, out=before[lead:], mode="clip")
-        row, target = before[lead:], np.empty(span, dtype=np.int64)
-        for back in range(lead - 2, 0, -1):
-            row += byte[lead - back : total - back]
-            # mode="clip": no bounds check (every offset + byte is a move).
-            np.take(moves, row, out=target, mode="clip")
-            np.right_shift(target, shift, out=row)
-    # The first bytes of each text, all texts at once (one step per byte).
-    head = starts[:-1]
-    row = np.full(len(head), model.root, dtype=np.int64)
-    for step in range(lead):
-        alive = np.flatnonzero(lengths > step)
-        if not len(alive):
+    lead = max(_WINDOW, 3) - 1  # bytes before a byte that decide the state it is read in
+    size = _SEGMENT
+    pieces = (lengths + size - 1) // size
+    first = np.cumsum(pieces) - pieces  # each text's first segment
+    text = np.repeat(np.arange(len(lengths)), pieces)
+    rank = np.arange(len(text)) - first[text]  # a segment's place in its text
+    begin = starts[text] + rank * size
+    length = np.minimum(size, starts[text + 1] - begin)
+    # The state each segment starts in: the root, or the one its window reaches.
+    row = np.full(len(text), model.root, dtype=np.int64)
+    inner = np.flatnonzero(rank > 0)
+    if len(inner):
+        warm = np.full(len(inner), model.root, dtype=np.int64)
+        for back in range(lead, 0, -1):
+            warm = moves[warm + byte[begin[inner] - back]] >> shift
+        row[inner] = warm
+    start_rows = row.copy()
+    # Segments longest first, so the ones still walking at a step are a prefix.
+    order = np.argsort(-length, kind="stable")
+    begin, length, row = begin[order], length[order], row[order]
+    walking = len(order) - np.cumsum(np.bincount(length, minlength=size + 1))
+    # at[t, k]: the position of byte t of segment k, or `total` (a pad byte, a
+    # slot for the moves past a segment's end) when the segment is shorter.
+    at = begin[None, :] + np.arange(size)[:, None]
+    at[np.arange(size)[:, None] >= length[None, :]] = total
+    padded = np.zeros(total + 1, dtype=np.intp)
+    padded[:total] = byte
+    step_bytes = np.take(padded, at)
+    step_moves = np.zeros(at.shape, dtype=np.int64)
+    offset = np.empty(len(order), dtype=np.int64)
+    for step in range(size):
+        width = int(walking[step])
+        if not width:
             break
-        at = head[alive] + step
-        before[at] = row[alive]
-        row[alive] = moves[row[alive] + byte[at]] >> shift
-    found = np.take(moves, before + byte, mode="clip")
-    # The walk is the automaton's own if every byte's row follows from the
-    # state before it, within its text: one more comparison checks that,
-    # whatever the model.
-    wrong = (found[:-1] >> shift) != before[1:]
-    inner = head[(head > 0) & (head < total)]
-    wrong[inner - 1] = False
-    if wrong.any():
+        np.add(row[:width], step_bytes[step, :width], out=offset[:width])
+        # mode="clip": no bounds check (every row offset + byte is a move).
+        np.take(moves, offset[:width], out=step_moves[step, :width], mode="clip")
+        np.right_shift(step_moves[step, :width], shift, out=row[:width])
+    # Each segment after a text's first must start where the one before ended.
+    ended = np.empty_like(row)
+    ended[order] = row
+    if len(inner) and (start_rows[inner] != ended[inner - 1]).any():
         # A trie deeper than the window: walk byte by byte.
         log.warning("py3langid's model is deeper than %d bytes: slow walk", _WINDOW)
-        for start, end in zip(head.tolist(), starts[1:].tolist(), strict=True):
+        found = np.zeros(total + 1, dtype=np.int64)
+        for low, high in itertools.pairwise(starts.tolist()):
             current = model.root
-            for i in range(start, end):
+            for i in range(low, high):
                 found[i] = moves[current + byte[i]]
                 current = int(found[i] >> shift)
-    return found
+        step_moves = np.take(found, at)
+    return _Walked(moves=step_moves, at=at, text=text[order])
 
 
 def _score(
