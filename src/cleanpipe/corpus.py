@@ -56,21 +56,42 @@ def repeated_lines(
     first[1:] = np.any(sorted_digest[1:] != sorted_digest[:-1], axis=1)
     first_seqs = np.sort(seq[order][first])
     del digest, seq, order, sorted_digest
-    keys: list[npt.NDArray[np.uint64]] = []
+    # Which rows of each partition are first copies (one byte a draft): this
+    # partition's are one slice of the sorted sequence numbers, marked by row
+    # (no sort per partition, as np.isin would).
+    firsts: list[npt.NDArray[np.bool_]] = []
+    total = 0
     for number, (part, summary) in enumerate(zip(parts, summaries, strict=True)):
-        lrow = load_array(part, "lrow")
-        if not len(lrow):
-            continue
-        # This partition's first copies are one slice of the sorted sequence
-        # numbers: mark them by row (no sort per partition, as np.isin would).
         lo, hi = np.searchsorted(first_seqs, [number << _LINE_BITS, (number + 1) << _LINE_BITS])
         first = np.zeros(summary.drafts, dtype=bool)
         first[first_seqs[lo:hi] - (number << _LINE_BITS)] = True
-        keys.append(np.asarray(load_array(part, "lkey"))[first[np.asarray(lrow)]])
-    if not keys:
+        firsts.append(first)
+        lrow = load_array(part, "lrow")
+        total += int(np.count_nonzero(first[np.asarray(lrow)])) if len(lrow) else 0
+    del first_seqs
+    # Counted a slice of the hash space at a time (key % slices), so that the
+    # driver never holds more than ~_COUNT_KEYS of them (12 a document: 96 MB
+    # at 1M documents, as much again for the sort, in one np.unique).
+    slices = max(1, -(-total // _COUNT_KEYS))
+    found: list[npt.NDArray[np.uint64]] = []
+    for piece in range(slices):
+        keys: list[npt.NDArray[np.uint64]] = []
+        for part, first in zip(parts, firsts, strict=True):
+            lrow = load_array(part, "lrow")
+            if not len(lrow):
+                continue
+            counted = np.asarray(load_array(part, "lkey"))[first[np.asarray(lrow)]]
+            keys.append(counted if slices == 1 else counted[counted % slices == piece])
+        if keys:
+            unique, counts = np.unique(np.concatenate(keys), return_counts=True)
+            found.append(unique[counts >= min_docs])
+    if not found:
         return np.zeros(0, dtype=np.uint64)
-    unique, counts = np.unique(np.concatenate(keys), return_counts=True)
-    return unique[counts >= min_docs].astype(np.uint64)
+    return np.sort(np.concatenate(found)).astype(np.uint64)
+
+
+# Line hashes counted at once by repeated_lines (8 bytes each).
+_COUNT_KEYS = 1 << 22
 
 
 @dataclass

@@ -100,3 +100,24 @@ def test_a_reader_over_more_partitions_than_it_keeps_open_reads_them_all(
         assert len(reader._rows) == 2
     finally:
         reader.close()
+
+
+def test_repeated_lines_counted_in_slices_of_the_hash_space_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleanpipe.corpus
+    from cleanpipe.corpus import repeated_lines
+    from cleanpipe.work import read_summary
+
+    footers = [f"Footer line number {n} of the site." for n in range(6)]
+    texts = [
+        "\n\n".join([_SENTENCES[i % len(_SENTENCES)], footers[i % 3], footers[3 + i % 2]])
+        for i in range(12)
+    ]
+    part = _prepared(tmp_path, texts)
+    summary = read_summary(part)
+    whole = repeated_lines([part], [summary], min_docs=3)
+    assert len(whole) == 5  # footers 0-4 are each in 4 or 6 documents, footer 5 in none
+    monkeypatch.setattr(cleanpipe.corpus, "_COUNT_KEYS", 4)
+    sliced = repeated_lines([part], [summary], min_docs=3)
+    assert sliced.tolist() == whole.tolist()
