@@ -82,6 +82,9 @@ _CHUNK_TEXTS = 256
 # Bytes of a segment, the bytes walked side by side (see _walk): the steps of a
 # chunk, each a few numpy calls over its segments.
 _SEGMENT = 64
+# Segments enough to spread the per-call cost of numpy over a step: a text or
+# two is cut into shorter segments than a chunk.
+_LANES = 2048
 # Bits of the int64 key that sorts a chunk's feature groups by first position
 # with their feature and count packed beside it (a chunk under ~8 MB fits).
 _PACKED_BITS = 63
@@ -237,7 +240,9 @@ def _walk(
     total = len(byte)
     moves, shift = model.moves, _OUT_BITS
     lead = max(_WINDOW, 3) - 1  # bytes before a byte that decide the state it is read in
-    size = _SEGMENT
+    # Segments of _SEGMENT bytes for a full chunk; for a few texts shorter ones
+    # (fewer steps), but never shorter than the window before them.
+    size = min(_SEGMENT, max(lead + 1, 8, -(-total // _LANES)))
     pieces = (lengths + size - 1) // size
     first = np.cumsum(pieces) - pieces  # each text's first segment
     text = np.repeat(np.arange(len(lengths)), pieces)
