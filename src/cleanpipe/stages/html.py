@@ -14,8 +14,9 @@ trafilatura's full cascade, which costs twice as much and so runs only there
 one class is joined first, since trafilatura would take the first part for
 the whole. The tree is flattened into blocks; a table row whose cells hold
 headings and paragraphs is page layout, and each of those is a block of its own.
-Page chrome that trafilatura keeps in that mode is then dropped by structure, which plain text no longer shows: tables of contents (lists of
-links to the page's own sections), the headline and its deck (headings before
+Page chrome that trafilatura keeps in that mode is then dropped by structure,
+which plain text no longer shows: tables of contents (lists of links to the
+page's own sections), the headline and its deck (headings before
 the first paragraph), and headings and link lists after the last one (a list
 counts as links when its items together are mostly link text). Each of these
 steps can be switched off (``HTML_STEPS``), so the extraction benchmark can
