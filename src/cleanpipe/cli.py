@@ -357,7 +357,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         bars[phase].update(done)
 
     callback: Progress | None = progress if show else None
-    executor = open_executor(config)
+    # Dask's executor is opened here to print its dashboard first; a local pool
+    # is left to run(), which shuts its workers down before the write (that
+    # step is the driver's alone, and idle workers would keep their memory).
+    executor = open_executor(config) if config.engine == "dask" else None
     try:
         dashboard = getattr(executor, "dashboard_link", None)
         if dashboard and not args.quiet:
@@ -366,7 +369,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         for bar in bars.values():
             bar.close()
-        executor.close()
+        if executor is not None:
+            executor.close()
     if not args.quiet:
         _print_summary(report, args.out, sys.stderr, articles=articles_filename(config.format))
     return EXIT_OK

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
-from cleanpipe.executors.local import LocalExecutor
+from cleanpipe.executors.local import LocalExecutor, _call_and_trim, _malloc_trim
 
 
 def _pid(_item: int) -> int:
@@ -35,3 +36,39 @@ def test_a_failing_partition_stops_the_workers_and_raises() -> None:
         list(results)
     assert executor._pool is None  # aborted: no pool left to hang the interpreter at exit
     executor.close()
+
+
+_SURVIVORS: list[str] = []
+
+
+def _fragment_the_heap(count: int) -> int:
+    """Allocate ~200 MB of texts, keep one in 64 (so the heap cannot shrink from its top)."""
+    texts = [("x" * 2000) + str(i) for i in range(count)]
+    _SURVIVORS.extend(texts[::64])
+    return len(texts)
+
+
+def _rss_mib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists() or _malloc_trim() is None,
+    reason="needs Linux with glibc's malloc_trim",
+)
+def test_a_task_run_in_a_worker_gives_its_freed_memory_back() -> None:
+    # Without the trim, freeing 63 of every 64 texts leaves the RSS where it was.
+    before = _rss_mib()
+    _fragment_the_heap(100_000)
+    untrimmed = _rss_mib()
+    assert untrimmed - before > 150
+    _SURVIVORS.clear()
+    before = _rss_mib()
+    assert before < untrimmed - 100  # the premise: a heap emptied to its top shrinks by itself
+    assert _call_and_trim(_fragment_the_heap, 100_000) == 100_000
+    trimmed = _rss_mib()
+    assert trimmed - before < (untrimmed - before) / 2
+    _SURVIVORS.clear()

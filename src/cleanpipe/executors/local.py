@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -34,7 +37,7 @@ class LocalExecutor:
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         try:
-            yield from self._pool.map(fn, items)
+            yield from self._pool.map(functools.partial(_call_and_trim, fn), items)
         except BaseException:
             # Ctrl-C (once or twice), a worker's error, or the caller giving up:
             # stop the workers now rather than wait for their queued partitions,
@@ -65,3 +68,32 @@ class LocalExecutor:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _call_and_trim(fn: Callable[[T], R], item: T) -> R:
+    """Run one task in a worker, then give the memory it freed back to the system.
+
+    A task's texts are many small allocations; once freed, glibc keeps their
+    pages in the process's heap, so without a trim a worker's RSS would stay at
+    the high-water mark of the largest task it ever ran.
+    """
+    try:
+        return fn(item)
+    finally:
+        _trim()
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim  # glibc only
+    except (OSError, AttributeError, TypeError):
+        return None
+    return trim
+
+
+def _trim() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
