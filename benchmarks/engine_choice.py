@@ -14,7 +14,8 @@ measured here, each on the same synthetic columns, in the two ways:
   many documents), those in ``min_docs`` documents or more: ``np.unique`` with
   counts, against DuckDB's ``GROUP BY ... HAVING`` over Parquet.
 
-Each variant runs in a fresh subprocess; printed: seconds and the peak RSS
+Each variant runs in a fresh subprocess; printed: wall and CPU seconds (all threads;
+the CPU figure is the one to compare on a loaded machine) and the peak RSS
 above the process's RSS before the step (``VmHWM`` after a reset; for DuckDB it
 includes its buffer pool, threads = the cores). The results of the two ways
 are checked equal. The columns are synthetic but shaped like a corpus's:
@@ -104,7 +105,7 @@ def run_variant(folder: Path, variant: str, min_docs: int) -> dict[str, object]:
         keys = np.load(folder / "keys.npy", mmap_mode="r")
         line_keys = np.load(folder / "line_keys.npy", mmap_mode="r")
         before = _reset_peak()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if variant == "numpy-candidates":
             result = candidate_edges((np.array(keys[b]) for b in range(len(keys))), ids)
         else:
@@ -117,7 +118,7 @@ def run_variant(folder: Path, variant: str, min_docs: int) -> dict[str, object]:
         con.execute(f"SET threads = {os.cpu_count() or 1}")
         con.execute("SET preserve_insertion_order = false")
         before = _reset_peak()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if variant == "duckdb-candidates":
             query = f"""
                 WITH b AS (SELECT * FROM read_parquet('{folder / "bands.parquet"}')),
@@ -136,11 +137,12 @@ def run_variant(folder: Path, variant: str, min_docs: int) -> dict[str, object]:
                 GROUP BY key HAVING count(*) >= {min_docs} ORDER BY key
             """
             result = con.execute(query).fetchnumpy()["key"].astype(np.uint64)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     digest = int(np.bitwise_xor.reduce(result.astype(np.uint64).ravel() * np.uint64(0x9E37)))
     return {
         "variant": variant,
         "seconds": round(seconds, 2),
+        "cpu": round(cpu, 2),
         "peak_mib": round(max(0, _status("VmHWM") - before) / MIB),
         "rows": len(result),
         "digest": digest,
@@ -172,8 +174,8 @@ def main() -> None:
             f"# {args.docs:,} documents, {args.bands} bands, {args.lines} line hashes each; "
             f"{os.cpu_count()} cores"
         )
-        print("| step | engine | seconds | peak MiB above start | rows |")
-        print("|---|---|---:|---:|---:|")
+        print("| step | engine | wall s | CPU s | peak MiB above start | rows |")
+        print("|---|---|---:|---:|---:|---:|")
         for step in ("candidates", "lines"):
             found = []
             for engine in ("numpy", "duckdb"):
@@ -195,7 +197,7 @@ def main() -> None:
                 ).stdout
                 row = json.loads(out)
                 found.append((row["rows"], row["digest"]))
-                figures = f"{row['seconds']} | {row['peak_mib']} | {row['rows']:,}"
+                figures = f"{row['seconds']} | {row['cpu']} | {row['peak_mib']} | {row['rows']:,}"
                 print(f"| {step} | {engine} | {figures} |")
             same = "identical" if found[0] == found[1] else "DIFFERENT"
             print(f"# {step}: numpy and DuckDB results {same}")
