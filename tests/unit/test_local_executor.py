@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from cleanpipe.executors.local import LocalExecutor, _call_and_trim, _malloc_trim
+from cleanpipe.executors.local import LocalExecutor, _malloc_trim
 
 
 def _pid(_item: int) -> int:
@@ -38,21 +40,36 @@ def test_a_failing_partition_stops_the_workers_and_raises() -> None:
     executor.close()
 
 
-_SURVIVORS: list[str] = []
+_TRIM_CHECK = """
+import sys
+from pathlib import Path
+
+from cleanpipe.executors.local import _call_and_trim
+
+survivors = []
 
 
-def _fragment_the_heap(count: int) -> int:
-    """Allocate ~200 MB of texts, keep one in 64 (so the heap cannot shrink from its top)."""
+def fragment(count):
+    # ~200 MB of texts, one in 64 kept: the heap cannot shrink from its top.
     texts = [("x" * 2000) + str(i) for i in range(count)]
-    _SURVIVORS.extend(texts[::64])
+    survivors.extend(texts[::64])
     return len(texts)
 
 
-def _rss_mib() -> int:
+def rss():
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) // 1024
-    return 0
+
+
+before = rss()
+fragment(100_000)
+untrimmed = rss() - before
+survivors.clear()
+before = rss()
+assert _call_and_trim(fragment, 100_000) == 100_000
+print(untrimmed, rss() - before)
+"""
 
 
 @pytest.mark.skipif(
@@ -60,15 +77,11 @@ def _rss_mib() -> int:
     reason="needs Linux with glibc's malloc_trim",
 )
 def test_a_task_run_in_a_worker_gives_its_freed_memory_back() -> None:
-    # Without the trim, freeing 63 of every 64 texts leaves the RSS where it was.
-    before = _rss_mib()
-    _fragment_the_heap(100_000)
-    untrimmed = _rss_mib()
-    assert untrimmed - before > 150
-    _SURVIVORS.clear()
-    before = _rss_mib()
-    assert before < untrimmed - 100  # the premise: a heap emptied to its top shrinks by itself
-    assert _call_and_trim(_fragment_the_heap, 100_000) == 100_000
-    trimmed = _rss_mib()
-    assert trimmed - before < (untrimmed - before) / 2
-    _SURVIVORS.clear()
+    # In a fresh interpreter (pytest's own heap would blur the figures): without
+    # the trim, freeing 63 of every 64 texts leaves the RSS where it was.
+    done = subprocess.run(
+        [sys.executable, "-c", _TRIM_CHECK], capture_output=True, text=True, check=True
+    )
+    untrimmed, trimmed = map(int, done.stdout.split())
+    assert untrimmed > 150
+    assert trimmed < untrimmed / 2
