@@ -29,6 +29,7 @@ from cleanpipe.models import Draft, Origin, RawDocument, Rejection, SkippedRecor
 from cleanpipe.plan import Piece
 from cleanpipe.read import display_path, read_piece
 from cleanpipe.sketch.lsh import optimal_bands
+from cleanpipe.sketch.unionfind import UnionFind
 from cleanpipe.stages.dedup import band_keys, digest_array
 from cleanpipe.stages.extract import extract
 from cleanpipe.stages.merge import Copy, merge_copies
@@ -339,21 +340,17 @@ def verify_edges(task: VerifyTask) -> npt.NDArray[np.bool_]:
     """
     reader = PartReader([Path(p) for p in task.parts], _fix_paths(task.fixes))
     kept = np.ones(len(task.edges), dtype=bool)
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def root(node: tuple[int, int]) -> tuple[int, int]:
-        while (up := parent.get(node, node)) != node:
-            parent[node] = parent.get(up, up)  # path halving
-            node = up
-        return node
-
+    # The block's drafts as indices 0..m-1 (by (part, row)) for a union-find.
+    ends = task.edges.reshape(-1, 2)
+    _, index = np.unique(ends, axis=0, return_inverse=True)
+    joined = UnionFind(int(index.max()) + 1 if len(index) else 0)
     try:
-        for i, (pu, ru, pv, rv) in enumerate(task.edges.tolist()):
-            left, right = root((pu, ru)), root((pv, rv))
-            if left == right:
+        pairs = zip(task.edges.tolist(), index.reshape(-1, 2).tolist(), strict=True)
+        for i, ((pu, ru, pv, rv), (u, v)) in enumerate(pairs):
+            if joined.find(u) == joined.find(v):
                 continue
             if verify_pair(reader.text(pu, ru), reader.text(pv, rv), config=task.config):
-                parent[right] = left
+                joined.union(u, v)
             else:
                 kept[i] = False
         return kept
