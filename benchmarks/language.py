@@ -32,7 +32,14 @@ from cleanpipe.config import ExtractConfig
 from cleanpipe.models import Draft, Origin, RawDocument
 from cleanpipe.stages import language
 from cleanpipe.stages.extract import extract
-from cleanpipe.stages.normalize import SAMPLE_CHARS, detect_language, normalize_text
+from cleanpipe.stages.normalize import (
+    MIN_PROBE_MARGIN,
+    PROBE_CHARS,
+    SAMPLE_CHARS,
+    detect_language,
+    detect_languages,
+    normalize_text,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -142,7 +149,41 @@ def main(argv: list[str] | None = None) -> int:
         f"sample {spent['sample'] / total * 1e6:.0f} us"
     )
     print(f"samples where the numpy walk differs from py3langid.classify: {mismatched_scores}")
+    if not variant:
+        report_probe(texts)
     return 0
+
+
+def report_probe(texts: list[Text]) -> None:
+    """How often the probe decides alone, its margins, and the batch cost of detect_languages."""
+    samples = [
+        f"{t.title}\n{t.body[:SAMPLE_CHARS]}" if t.title else t.body[:SAMPLE_CHARS] for t in texts
+    ]
+    probes = language.rank_batch([sample[:PROBE_CHARS] for sample in samples])
+    full = language.classify_batch(samples)
+    decided = [margin >= MIN_PROBE_MARGIN for _code, _score, margin in probes]
+    wrong = [
+        (margin, text.set, text.name, code, whole)
+        for text, (code, _score, margin), (whole, _) in zip(texts, probes, full, strict=True)
+        if code != whole
+    ]
+    print(
+        f"probe: first {PROBE_CHARS} characters of the sample, kept at a margin >= "
+        f"{MIN_PROBE_MARGIN:g}; decided {sum(decided)} of {len(texts)} texts "
+        f"({sum(decided) / len(texts):.1%})"
+    )
+    print(
+        f"probe answers that differ from the whole sample's ({len(wrong)}), largest margin first:"
+    )
+    for margin, set_name, name, code, whole in sorted(wrong, reverse=True)[:10]:
+        kept = "KEPT" if margin >= MIN_PROBE_MARGIN else "read on"
+        print(f"  {set_name}/{name}: probe {code} vs {whole}, margin {margin:.1f} ({kept})")
+    bodies, titles = [t.body for t in texts], [t.title for t in texts]
+    started = time.process_time()
+    detect_languages(bodies, titles=titles)
+    batch = time.process_time() - started
+    per_text = batch / len(texts) * 1e6
+    print(f"detect_languages over all {len(texts)} texts at once: {per_text:.0f} us a text")
 
 
 if __name__ == "__main__":

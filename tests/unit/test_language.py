@@ -196,3 +196,61 @@ def test_groups_too_large_to_pack_are_ordered_alike(monkeypatch: pytest.MonkeyPa
     expected = language.classify_batch(texts)
     monkeypatch.setattr(language, "_PACKED_BITS", 0)
     assert language.classify_batch(texts) == expected
+
+
+def test_rank_batch_gives_classify_and_the_margin_to_the_second_language() -> None:
+    texts = [*_real_texts()[:20], "Rice exports rose by five percent in May.", "", "a"]
+    for text, (code, score, margin) in zip(texts, language.rank_batch(texts), strict=True):
+        assert (code, score) == tuple(py3langid.classify(text))
+        ranked = sorted(language.scores(text).tolist(), reverse=True)
+        assert margin == pytest.approx(ranked[0] - ranked[1])
+        assert margin >= 0
+
+
+def test_the_model_is_cached_on_disk_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLEANPIPE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(language, "_MODEL", [])
+    text = "Tỉnh Bến Tre mong muốn tiếp tục nhận được sự hỗ trợ của Nhật Bản."
+    built = language.classify(text)
+    folders = list(tmp_path.glob("langid-*"))
+    assert len(folders) == 1
+    assert (folders[0] / "meta.json").is_file()
+    assert not list(tmp_path.glob(".*.tmp"))  # written under a temporary name, then renamed
+
+    # A second process (a fresh model list) maps the cache and never builds the model.
+    monkeypatch.setattr(language, "_MODEL", [])
+
+    def no_build() -> None:
+        msg = "the model was built again instead of read from the cache"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(language, "_build_model", no_build)
+    assert language.classify(text) == built == tuple(py3langid.classify(text))
+    assert isinstance(language._model().moves, np.memmap)
+
+
+def test_a_broken_cache_is_built_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLEANPIPE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(language, "_MODEL", [])
+    language.load_model()
+    folder = next(tmp_path.glob("langid-*"))
+    (folder / "moves.npy").write_bytes(b"not an array")
+    monkeypatch.setattr(language, "_MODEL", [])
+    text = "The province hopes to continue receiving support from Japan."
+    assert language.classify(text) == tuple(py3langid.classify(text))
+    monkeypatch.setattr(language, "_MODEL", [])
+    language.load_model()  # the rebuilt cache reads back
+    assert isinstance(language._model().moves, np.memmap)
+
+
+def test_an_unwritable_cache_folder_only_costs_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CLEANPIPE_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr(language, "_MODEL", [])
+    text = "The province hopes to continue receiving support from Japan."
+    assert language.classify(text) == tuple(py3langid.classify(text))

@@ -177,6 +177,55 @@ def test_detect_language_answers_as_py3langid_on_the_sample() -> None:
     assert detect_language(text, title=title) == expected
 
 
+def test_a_clear_probe_decides_and_an_unsure_one_reads_the_whole_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cleanpipe.stages import normalize
+
+    titles = [None, "Ben Tre looks to boost cooperation with Japanese localities", None]
+    texts = [
+        _ENGLISH * 30,
+        _VIETNAMESE * 30,
+        # English for the probe, Vietnamese after it: the probe is sure, and decides.
+        _ENGLISH * 5 + _VIETNAMESE * 30,
+    ]
+    samples = [
+        f"{title}\n{text[:SAMPLE_CHARS]}" if title else text[:SAMPLE_CHARS]
+        for text, title in zip(texts, titles, strict=True)
+    ]
+    whole = [py3langid.classify(sample)[0] for sample in samples]
+    probe = [py3langid.classify(sample[: normalize.PROBE_CHARS])[0] for sample in samples]
+    assert whole[2] == "vi"
+    assert probe[2] == "en"
+    assert normalize.detect_languages(texts, titles=titles) == probe
+    # A probe never sure enough: every text is told from its whole sample.
+    monkeypatch.setattr(normalize, "MIN_PROBE_MARGIN", float("inf"))
+    assert normalize.detect_languages(texts, titles=titles) == whole
+
+
+def test_a_probe_with_a_small_margin_reads_the_whole_sample(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cleanpipe.stages import language, normalize
+
+    text = _ENGLISH * 5 + _VIETNAMESE * 30
+    calls: list[int] = []
+    original = language.classify_batch
+
+    def counting(texts: list[str]) -> list[tuple[str, float]]:
+        calls.append(len(texts))
+        return original(texts)
+
+    monkeypatch.setattr(language, "classify_batch", counting)
+    monkeypatch.setattr(normalize, "MIN_PROBE_MARGIN", 1e9)
+    assert detect_language(text) == "vi"  # the whole sample
+    assert calls == [1]
+    calls.clear()
+    monkeypatch.setattr(normalize, "MIN_PROBE_MARGIN", 0.0)
+    assert detect_language(text) == "en"  # the probe alone
+    assert calls == [0]
+
+
 def test_normalize_draft() -> None:
     origin = Origin(format="text", path="a.txt", sha256="0" * 64)
     draft = Draft(

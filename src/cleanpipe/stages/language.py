@@ -17,26 +17,39 @@ model). The counts, their order and the scoring arithmetic are py3langid's
 own, text by text, so the scores are bit-identical to ``py3langid.classify``
 on the same text.
 
-The model is loaded once, on first use (about a second: it is LZMA
-compressed), by py3langid's own loader; ``load_model`` does it ahead of
-time, e.g. before forking workers. It takes about 135 MB: the transitions
-with each target's feature beside its row (78 MB) and the feature table cast
-to float32 (57 MB).
+The model is loaded once per process, on first use; ``load_model`` does it
+ahead of time, e.g. before forking workers. Built from py3langid's own file
+it takes about a second (the file is LZMA compressed), so the arrays built
+from it are kept in a cache folder (``cache_folder``: ``$CLEANPIPE_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/cleanpipe``, else ``~/.cache/cleanpipe``), keyed by a
+digest of py3langid's model file and of this layout, and every later process
+maps them in a few milliseconds (the pages are shared between processes). A
+cache that cannot be written or read is skipped with a debug log line: the
+model is then built in memory, as on the first run. It takes about 135 MB:
+the transitions with each target's feature beside its row (78 MB) and the
+feature table cast to float32 (57 MB).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import logging
+import os
+import shutil
 import threading
 import unicodedata
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import xxhash
 
-__all__ = ["classify", "classify_batch", "load_model"]
+__all__ = ["cache_folder", "classify", "classify_batch", "load_model", "rank_batch"]
 
 # A transition's target packs its row offset (row << 8, for the next byte to
 # be added) above _OUT_BITS bits of its feature + 1 (0: no feature ends there).
@@ -105,12 +118,102 @@ def _model() -> _Model:
         return _MODEL[0]
     with _LOCK:
         if not _MODEL:
-            _MODEL.append(_build_model())
+            _MODEL.append(_cached_model())
     return _MODEL[0]
 
 
+# Bump when _Model's arrays or their meaning change: the cache key.
+_CACHE_LAYOUT = 1
+_ARRAYS = ("moves", "root_pairs", "ptc", "pc")
+
+
+def cache_folder() -> Path:
+    """The folder where cleanpipe keeps what it derives from installed files.
+
+    ``$CLEANPIPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/cleanpipe``, else
+    ``~/.cache/cleanpipe``.
+
+    >>> cache_folder().name in {"cleanpipe", os.environ.get("CLEANPIPE_CACHE_DIR", "")} or True
+    True
+    """
+    explicit = os.environ.get("CLEANPIPE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cleanpipe"
+
+
+def _model_file() -> Path:
+    from py3langid import langid
+
+    path = Path(langid.MODEL_FILE)
+    return path if path.is_absolute() else Path(langid.MODEL_DIR) / path
+
+
+def _cache_path() -> Path:
+    digest = xxhash.xxh3_64_hexdigest(_model_file().read_bytes())
+    return cache_folder() / f"langid-{_CACHE_LAYOUT}-{digest}"
+
+
+def _cached_model() -> _Model:
+    """The model from the cache folder, or built and put there (see the module docstring)."""
+    try:
+        folder = _cache_path()
+    except OSError as exc:
+        log.debug("py3langid's model file cannot be read (%s)", exc)
+        return _build_model()
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        return _read_cache(folder)
+    model = _build_model()
+    try:
+        _write_cache(folder, model)
+    except OSError as exc:
+        log.debug("%s: language model not cached (%s)", folder, exc)
+    return model
+
+
+def _read_cache(folder: Path) -> _Model:
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+    return _Model(
+        moves=arrays["moves"],
+        root=int(meta["root"]),
+        root_pairs=arrays["root_pairs"],
+        ptc=arrays["ptc"],
+        pc=np.asarray(arrays["pc"]),
+        classes=tuple(meta["classes"]),
+        alias_pairs=tuple((int(a), int(b)) for a, b in meta["alias_pairs"]),
+        floor=float(meta["floor"]),
+    )
+
+
+def _write_cache(folder: Path, model: _Model) -> None:
+    """Write the model's arrays under a temporary name, then rename it into place."""
+    if folder.is_dir():
+        shutil.rmtree(folder)  # unreadable (it failed to load): write it again
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        tmp.mkdir()
+        for name in _ARRAYS:
+            np.save(tmp / f"{name}.npy", getattr(model, name))
+        meta = {
+            "root": model.root,
+            "classes": list(model.classes),
+            "alias_pairs": [list(pair) for pair in model.alias_pairs],
+            "floor": model.floor,
+        }
+        # meta.json last: a folder without it is incomplete and never read.
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        tmp.rename(folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (folder / "meta.json").is_file():  # another process may have won the race
+            raise
+
+
 def _build_model() -> _Model:
-    from py3langid import langid  # a second of start-up, paid on first use
+    from py3langid import langid  # a second of start-up, paid when the cache is cold
 
     # An identifier of our own, not py3langid's shared one: only the arrays
     # below stay in memory (its float16 table and Python lists are dropped).
@@ -334,13 +437,29 @@ def classify_batch(texts: Sequence[str]) -> list[tuple[str, float]]:
     >>> [code for code, _score in classify_batch(texts)]
     ['en', 'vi']
     """
+    return [(code, score) for code, score, _margin in rank_batch(texts)]
+
+
+def rank_batch(texts: Sequence[str]) -> list[tuple[str, float, float]]:
+    """Give each text's language and score, as ``classify``, and the margin of its answer.
+
+    The margin is the best score less the second best (both py3langid's raw
+    log-probabilities): how much the text prefers its answer to the nearest
+    other language. It grows with the length of the text.
+
+    >>> code, score, margin = rank_batch(["Rice exports rose by five percent in May."])[0]
+    >>> code, margin > 0
+    ('en', True)
+    """
     classes = _model().classes
-    answers: list[tuple[str, float]] = []
+    answers: list[tuple[str, float, float]] = []
     for start in range(0, len(texts), _CHUNK_TEXTS):
         found = _count_features([encode(text) for text in texts[start : start + _CHUNK_TEXTS]])
         bounds = found.bounds.tolist()
         for low, high in itertools.pairwise(bounds):
             result = _score(found.features[low:high], found.counts[low:high])
             best = int(result.argmax())
-            answers.append((classes[best], float(result[best])))
+            top = float(result[best])
+            result[best] = -np.inf
+            answers.append((classes[best], top, top - float(result.max())))
     return answers
