@@ -14,6 +14,15 @@ def test_optimal_bands_equal_datasketch(threshold, num_perm):
     assert optimal_bands(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
+@pytest.mark.parametrize("num_perm", [8, 32, 128])
+def test_optimal_bands_equal_datasketch_over_a_grid_of_thresholds(num_perm):
+    # Gauss-Legendre quadrature here, scipy's quad in datasketch: the same choices.
+    thresholds = [i / 40 for i in range(1, 40)]
+    ours = [optimal_bands(t, num_perm) for t in thresholds]
+    theirs = [tuple(_optimal_param(t, num_perm, 0.5, 0.5)) for t in thresholds]
+    assert ours == theirs
+
+
 @pytest.mark.parametrize("threshold", [0.0, 1.0, -0.1])
 def test_optimal_bands_refuse_bad_threshold(threshold):
     with pytest.raises(ValueError, match="jaccard_threshold"):

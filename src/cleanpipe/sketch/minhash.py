@@ -27,12 +27,15 @@ two chunks gets the minimum of its two partial minima.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import LeanMinHash
 
 from cleanpipe.sketch.shingles import flat_shingle_hashes
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 __all__ = ["MinHasher", "signatures_for_texts"]
 
@@ -224,6 +227,10 @@ class MinHasher:
         if signature.shape != (self.num_perm,):
             msg = f"expected a signature of shape ({self.num_perm},), got {signature.shape}"
             raise ValueError(msg)
+        # Imported here: datasketch pulls in scipy, a third of a second of every
+        # start, and only this hand-over to datasketch needs it.
+        from datasketch import LeanMinHash
+
         return LeanMinHash(seed=self.seed, hashvalues=signature, scheme=_SCHEME)
 
 

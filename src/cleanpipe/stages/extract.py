@@ -22,7 +22,6 @@ import orjson
 
 from cleanpipe.config import ExtractConfig
 from cleanpipe.models import Draft, RawDocument, Rejection
-from cleanpipe.stages.html import extract_html
 
 _C1_CONTROL = re.compile("[\x80-\x9f]")
 # ftfy's encoding fixes only (mojibake and C1 controls): no HTML unescaping
@@ -189,6 +188,10 @@ def _extract_html(
     date: str | None,
     url: str | None,
 ) -> Draft | Rejection:
+    # Imported on the first page: trafilatura and lxml are a tenth of a second
+    # of every start, which a dump of text or JSON never needs.
+    from cleanpipe.stages.html import extract_html
+
     found = extract_html(repair_mojibake(html), url=url, config=config)
     if not found.paragraphs:
         return _no_content(doc, "the HTML holds no main text")
