@@ -151,6 +151,9 @@ class _Doc:
     # Word counts by paragraph: every rule looks at the length first, and a
     # paragraph is split once rather than once per rule.
     _words: dict[str, int] = field(default_factory=dict)
+    # Paragraphs that no line rule can take (see ``_drop_lines``): the second
+    # run of line rules does not screen them again.
+    _prose: set[str] = field(default_factory=set)
 
     def drop(self, index: int, rule: str) -> None:
         self.removed.append(Removal(rule=rule, text=self.paragraphs.pop(index)))
@@ -298,14 +301,25 @@ def _drop_lines(doc: _Doc, rules: list[tuple[str, _LineRule]]) -> None:
     A paragraph goes to the first rule that takes it, as when each rule ran over
     what the ones before it left; removals are reported in that order too (by
     rule, then from the last paragraph up).
+
+    Nearly every paragraph is prose that no rule takes, so an ASCII paragraph
+    meets the rules only if ``_might_be_a_line`` lets it.
     """
     longest = max(rule.max_words for _, rule in rules)
+    screened = all(name in _SCREENED_RULES for name, _ in rules)
     hits: list[tuple[int, int]] = []  # (rule's position, -paragraph's index)
     counts = doc.word_counts()
+    prose = doc._prose
     for index, paragraph in enumerate(doc.paragraphs):
         words = counts[paragraph]
         if words > longest:
             continue
+        if screened and paragraph.isascii():
+            if paragraph in prose:
+                continue
+            if not _might_be_a_line(paragraph, words):
+                prose.add(paragraph)
+                continue
         for position, (_, rule) in enumerate(rules):
             if words <= rule.max_words and rule.test(paragraph):
                 hits.append((position, -index))
@@ -426,6 +440,9 @@ _TIMESTAMP_NOISE = re.compile(
     re.I,
 )
 _MAX_TIMESTAMP_REST_WORDS = 3  # "by First Last"
+_MAX_TIMESTAMP_WORDS = 15
+_MAX_NOTICE_WORDS = 60  # a cookie notice
+_MAX_CREDIT_WORDS = 45  # reporting credits, follow-us lines
 
 
 def _is_timestamp(paragraph: str) -> bool:
@@ -591,6 +608,101 @@ def _rule_repeated_lede(doc: _Doc) -> None:
         index += 1
 
 
+# --- the screen of _drop_lines: what a paragraph needs for a line rule to take it ----------
+#
+# A line rule added to RULES must be added to _SCREENED_RULES, and its needs to
+# the tables below: until it is, the runs of line rules holding it are not
+# screened. tests/unit/test_strip_rules.py checks the screen against every rule
+# on real paragraphs and on strings generated from the rules' own patterns.
+_SCREENED_RULES = frozenset(
+    {
+        *("teaser_line", "share", "advertisement", "newsletter", "cookie_notice", "social"),
+        *("credit_line", "copyright", "timestamp", "nav", "caption"),
+    }
+)
+# The words the patterns matched at the start of a paragraph can begin with (the
+# leading run of letters, lower case, after an opening bracket).
+_LEADS = frozenset(
+    {
+        # _TEASER_LINE: the first word of each of _TEASER_WORDS
+        *("see", "read", "related", "more", "you", "recommended", "most", "popular"),
+        *("trending", "top", "don", "editor", "editors", "lesen", "mehr", "das", "lire", "sur"),
+        *("leia", "veja", "leggi", "lee", "te", "also"),
+        # _CAPTION_LABEL: the first word of each of _CREDIT_WORDS
+        *("photo", "photos", "photograph", "image", "images", "picture", "illustration"),
+        *("credit", "credits", "illustrative", "file", "source", "foto", "bild"),
+        # _SHARE
+        *("share", "tweet", "email", "print", "order", "reprint", "reprints", "text"),
+        *("comment", "comments", "post", "leave", "tell", "explore", "click", "like"),
+        *("this", "tempo"),
+        # _ADVERTISEMENT
+        *("advertisement", "advertising", "ad", "sponsored", "anzeige", "werbung"),
+        *("publicidade", "publicidad", "story", "article", "continue"),
+        # _NEWSLETTER, the alternatives matched at the start
+        *("click", "please", "don", "dont", "subscribe", "sign", "join", "register", "get"),
+        *("start", "thanks", "keep", "if"),
+        # _SOCIAL
+        *("follow", "email", "write", "reach", "contact", "have", "twitter"),
+        # _NAV
+        *("tag", "tags", "categories", "category", "categorias", "categoria", "filed", "by"),
+        *("to", "thank", "an", "skip", "back", "menu", "home", "loading", "table", "contents"),
+        *("in", "on", "jump"),
+    }
+)
+_LEAD = re.compile("[a-z]*")
+
+
+def _might_be_a_line(paragraph: str, words: int) -> bool:
+    """Whether a line rule could take an ASCII ``paragraph`` of ``words`` words.
+
+    The screen of ``_drop_lines``: each test is a necessary condition of some
+    rule's test, and a paragraph that passes none is taken by no line rule. It
+    ends in ")" or a letter (a photo credit, an agency glued to a caption);
+    it starts with a digit or a word a label can start with (``_LEADS``); a
+    copyright line; a headline in capitals; a short line with a digit (a
+    timestamp); a word a rule needs somewhere (``_needs_a_word``).
+    ``str.lower`` is exactly the case folding of the rules' ``re.I`` patterns
+    on ASCII text.
+    """
+    low = paragraph.lower()
+    tail = low.rstrip()[-1:]
+    return (
+        tail == ")"
+        or tail.isalpha()
+        or low[:1].isdigit()
+        or _LEAD.match(low.lstrip("[(")).group() in _LEADS  # type: ignore[union-attr]
+        or low.startswith(_COPYRIGHT_STARTS)
+        or (words >= _MIN_SHOUTED_WORDS and paragraph.isupper())
+        or (words <= _MAX_TIMESTAMP_WORDS and any(digit in low for digit in _DIGITS))
+        or _needs_a_word(low, words)
+    )
+
+
+def _needs_a_word(low: str, words: int) -> bool:
+    """Whether ``low`` holds a word a line rule of its length needs somewhere.
+
+    A cookie notice (``cookie_notice``, 60 words at most); a reporting credit
+    ("Reporting by", "X contributed", "Source: X") or an e-mail address alone
+    (45); a newsletter prompt (the last alternative of ``_NEWSLETTER``), a
+    copyright line or a share link after a quote (30).
+    """
+    if words > _MAX_NOTICE_WORDS:
+        return False
+    if "cookie" in low:
+        return True
+    if words > _MAX_CREDIT_WORDS:
+        return False
+    if "@" in low or "ing by" in low or "contributed" in low or "source:" in low:
+        return True
+    return words <= _MAX_TEASER_LINE_WORDS and (
+        "newsletter" in low or "all rights reserved" in low or low.endswith("click to tweet")
+    )
+
+
+_COPYRIGHT_STARTS = ("copyright", "(c)")
+_DIGITS = "0123456789"
+
+
 # Order matters: the teaser block is cut first so its captions are not counted
 # twice; the end mark goes before the byline so "VNA" after "./." is recognised.
 # Consecutive line rules run as one pass (``_drop_lines``).
@@ -600,12 +712,12 @@ RULES: dict[str, Callable[[_Doc], None] | _LineRule] = {
     "share": _LineRule(_is_share),
     "advertisement": _LineRule(_is_advertisement),
     "newsletter": _LineRule(_is_newsletter),
-    "cookie_notice": _LineRule(_is_cookie_notice, max_words=60),
+    "cookie_notice": _LineRule(_is_cookie_notice, max_words=_MAX_NOTICE_WORDS),
     "breadcrumb": _rule_breadcrumb,
-    "social": _LineRule(_is_social, max_words=45),
-    "credit_line": _LineRule(_is_credit_line, max_words=45),
+    "social": _LineRule(_is_social, max_words=_MAX_CREDIT_WORDS),
+    "credit_line": _LineRule(_is_credit_line, max_words=_MAX_CREDIT_WORDS),
     "copyright": _LineRule(_is_copyright),
-    "timestamp": _LineRule(_is_timestamp, max_words=15),
+    "timestamp": _LineRule(_is_timestamp, max_words=_MAX_TIMESTAMP_WORDS),
     "nav": _LineRule(_is_nav),
     "caption": _LineRule(_is_caption, max_words=_MAX_CAPTION_WORDS),
     "title_repeat": _rule_title_repeat,
