@@ -32,7 +32,7 @@ from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.sketch.unionfind import UnionFind
 from cleanpipe.stages.dedup import band_keys, digest_array
 from cleanpipe.stages.extract import extract
-from cleanpipe.stages.merge import Copy, merge_copies
+from cleanpipe.stages.merge import Copy, merge_copies, paragraph_words
 from cleanpipe.stages.normalize import normalize_drafts
 from cleanpipe.stages.repeated import draft_scope, line_keys
 from cleanpipe.stages.strip import line_key, strip_boilerplate
@@ -225,6 +225,7 @@ def _add_batch(
         bands=keys,
         line_rows=np.asarray(rows, dtype=np.int64),
         line_keys=np.asarray(hashed, dtype=np.uint64),
+        words=[paragraph_words(draft.paragraphs) for draft in batch],
     )
 
 
@@ -279,6 +280,7 @@ def fix_partition(task: FixTask) -> FixSummary:
     reader = PartReader([part], [None])
     alive = np.ones(len(rows), dtype=bool)
     texts: list[str] = []
+    words: list[int] = []
     try:
         fix.mkdir(parents=True, exist_ok=True)
         with (fix / "rejects.jsonl").open("wb") as rejects:
@@ -292,6 +294,7 @@ def fix_partition(task: FixTask) -> FixSummary:
                 summary.removed += len(draft.paragraphs) - len(kept)
                 if kept:
                     texts.append("\n\n".join(kept))
+                    words.append(paragraph_words(kept))
                     continue
                 alive[position] = False
                 rejection = _no_content(draft.origin, "only lines repeated across the corpus")
@@ -310,7 +313,7 @@ def fix_partition(task: FixTask) -> FixSummary:
         save_array(fix, "alive", alive)
         save_array(fix, "digest", digest_array(texts).reshape(-1, 2))
         save_array(fix, "bands", keys.reshape(len(texts), bands).T)
-        write_texts(fix / "texts", texts)
+        write_texts(fix / "texts", texts, words)
     except OSError as exc:
         raise work_error(fix, exc) from exc
     finally:

@@ -6,8 +6,8 @@ that touches files. A run keeps its work in ``OUT/.cleanpipe/work`` (or
 
     parts/<key>/            one prepared partition (complete once renamed into place)
         drafts.bin          one JSON array per draft: path, line, format, sha256, title, date,
-        drafts.idx.npy      source, dateline, url, author, language, text; and the byte offset
-                            of each (uint64), so any row is read alone (one pread)
+        drafts.idx.npy      source, dateline, url, author, language, word count, text; and the
+                            byte offset of each (uint64), so any row is read alone (one pread)
         pathidx.npy line.npy   per draft: index into meta's paths, line (0 for a file)
         digest.npy          per draft: the 128-bit exact-copy digest as two uint64
         bands.npy           the LSH band keys, (bands, drafts) uint64: a band is contiguous
@@ -16,6 +16,7 @@ that touches files. A run keeps its work in ``OUT/.cleanpipe/work`` (or
         meta.json           counts: drafts, removals by rule, skipped WARC records, paths
     fix/<key>/              the same partition after repeated-line removal, per run:
         rows.npy alive.npy digest.npy bands.npy texts.bin texts.idx.npy rejects.jsonl
+                            (a texts row: word count, text)
     runs/                   sorted runs of records and rejections, merged into the output
 
 The drafts are JSON rows behind an offset index rather than Arrow or Parquet:
@@ -171,16 +172,17 @@ class PartWriter:
         bands: npt.NDArray[np.uint64],
         line_rows: npt.NDArray[np.int64],
         line_keys: npt.NDArray[np.uint64],
+        words: Sequence[int],
     ) -> None:
         """Append a batch of drafts with their compact columns.
 
-        ``line_rows`` are positions in this batch.
+        ``line_rows`` are positions in this batch; ``words`` the word count of each text.
         """
         if not drafts:
             return
         pathidx = np.empty(len(drafts), dtype=np.uint32)
         lines = np.empty(len(drafts), dtype=np.int64)
-        for i, draft in enumerate(drafts):
+        for i, (draft, count) in enumerate(zip(drafts, words, strict=True)):
             origin = draft.origin
             self._rows.add(
                 [
@@ -189,6 +191,7 @@ class PartWriter:
                     origin.format,
                     origin.sha256,
                     *(getattr(draft, name) for name in DRAFT_FIELDS),
+                    count,
                     draft.text,
                 ]
             )
@@ -316,11 +319,11 @@ class _RowWriter:
         np.save(self._stem.with_suffix(".idx.npy"), offsets, allow_pickle=False)
 
 
-def write_texts(stem: Path, texts: Sequence[str]) -> None:
-    """Write texts as rows of one field (``<stem>.bin`` and ``<stem>.idx.npy``)."""
+def write_texts(stem: Path, texts: Sequence[str], words: Sequence[int]) -> None:
+    """Write texts as rows of their word count and text (``<stem>.bin`` and ``<stem>.idx.npy``)."""
     writer = _RowWriter(stem)
-    for text in texts:
-        writer.add([text])
+    for text, count in zip(texts, words, strict=True):
+        writer.add([count, text])
     writer.close()
 
 
@@ -394,7 +397,7 @@ class PartReader:
         rows = self._open(part)
         fixed = self._fixed[part].get(row)
         if fixed is not None:
-            return fixed
+            return fixed[1]
         text: str = rows.row(row)[-1]
         return text
 
@@ -405,8 +408,9 @@ class PartReader:
         positions = range(len(source)) if rows is None else rows
         drafts = []
         for position in positions:
-            path, line, fmt, sha, *meta, text = source.row(position)
-            text = fixed.get(position) or text
+            path, line, fmt, sha, *meta, _words, text = source.row(position)
+            changed = fixed.get(position)
+            text = text if changed is None else changed[1]
             origin = Origin.model_construct(format=fmt, line=line, path=path, sha256=sha)
             drafts.append(
                 Draft.model_construct(
@@ -424,11 +428,15 @@ class PartReader:
         fixed = self._fixed[part]
         copies = []
         for position in rows:
-            path, line, fmt, sha, title, date, src, dateline, url, _author, lang, text = source.row(
-                position
+            path, line, fmt, sha, title, date, src, dateline, url, _author, lang, words, text = (
+                source.row(position)
             )
-            text = fixed.get(position) or text
-            copies.append(Copy(path, line, fmt, sha, title, date, src, dateline, url, lang, text))
+            changed = fixed.get(position)
+            if changed is not None:
+                words, text = changed
+            copies.append(
+                Copy(path, line, fmt, sha, title, date, src, dateline, url, lang, text, words)
+            )
         return copies
 
     def close(self) -> None:
@@ -452,13 +460,13 @@ class _Fixed:
             self._index = {row: i for i, row in enumerate(rows)}
             self._texts = _Rows(fix / "texts")
 
-    def get(self, row: int) -> str | None:
-        """The changed text of ``row``, or None if it did not change."""
+    def get(self, row: int) -> tuple[int, str] | None:
+        """The word count and changed text of ``row``, or None if it did not change."""
         i = self._index.get(row)
         if i is None or self._texts is None:
             return None
-        text: str = self._texts.row(i)[0]
-        return text
+        words, text = self._texts.row(i)
+        return int(words), str(text)
 
     def close(self) -> None:
         if self._texts is not None:

@@ -12,6 +12,7 @@ import ftfy.chardata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cleanpipe.stages.merge import paragraph_words, word_count
 from cleanpipe.stages.normalize import (
     _FTFY_CONFIG,
     INVISIBLE_CHARS,
@@ -70,6 +71,14 @@ def test_normalize_text_output_is_canonical(text: str) -> None:
     assert "  " not in out
     assert not any(ch.isspace() and ch != " " for ch in out)
     assert not set(out) & set(INVISIBLE_CHARS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=5))
+def test_paragraph_words_counts_the_words_of_normalized_paragraphs(texts: list[str]) -> None:
+    # The work folder stores paragraph_words as a record's word_count.
+    paragraphs = [p for p in map(normalize_text, texts) if p]
+    assert paragraph_words(paragraphs) == word_count("\n\n".join(paragraphs))
 
 
 @settings(max_examples=300, deadline=None)

@@ -17,12 +17,13 @@ Nothing is dropped: every draft of the cluster becomes an origin.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from cleanpipe.models import SCHEMA_VERSION, Article, Draft
 
-__all__ = ["Copy", "merge_copies", "merge_drafts", "record_id", "word_count"]
+__all__ = ["Copy", "merge_copies", "merge_drafts", "paragraph_words", "record_id", "word_count"]
 
 
 class Copy(NamedTuple):
@@ -43,6 +44,8 @@ class Copy(NamedTuple):
     url: str | None
     language: str | None
     text: str
+    words: int | None = None
+    """``word_count(text)`` when the reader knows it already (the work folder stores it)."""
 
     @classmethod
     def of(cls, draft: Draft) -> Copy:
@@ -81,6 +84,19 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+def paragraph_words(paragraphs: Sequence[str]) -> int:
+    """``word_count`` of normalized paragraphs joined by blank lines, without splitting them.
+
+    A normalized paragraph is its words joined by single spaces
+    (``stages.normalize.normalize_text``), so its words are its spaces plus one.
+
+    >>> paragraph_words(["Ben Tre looks to Japan.", "It hopes."]) == word_count(
+    ...     "Ben Tre looks to Japan.\n\nIt hopes.")
+    True
+    """
+    return sum(map(str.count, paragraphs, itertools.repeat(" "))) + len(paragraphs)
+
+
 def _origin_key(copy: Copy) -> tuple[str, int]:
     return (copy.path, copy.line or 0)
 
@@ -105,7 +121,7 @@ def merge_copies(copies: Sequence[Copy]) -> dict[str, object]:
         msg = "a merge needs at least one copy"
         raise ValueError(msg)
     ordered = sorted(copies, key=_origin_key) if len(copies) > 1 else copies
-    counts = [word_count(copy.text) for copy in ordered]
+    counts = [word_count(c.text) if c.words is None else c.words for c in ordered]
     best = counts.index(max(counts))  # the first of ties
     kept = ordered[best]
     chain = [kept, *(copy for i, copy in enumerate(ordered) if i != best)]
