@@ -216,7 +216,7 @@ def _add_batch(
     if "repeated_line" not in config.strip.disabled_rules:
         for row, draft in enumerate(batch):
             scope = draft_scope(draft)
-            for key in line_keys(draft, config=config.strip):
+            for key in line_keys(draft, config=config.strip, normalized=True):
                 rows.append(row)
                 hashed.append(scoped_line_hash(scope, key))
     writer.add_drafts(

@@ -12,6 +12,8 @@ import ftfy.chardata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from cleanpipe.config import StripConfig
+from cleanpipe.models import Draft, Origin
 from cleanpipe.stages.merge import paragraph_words, word_count
 from cleanpipe.stages.normalize import (
     _FTFY_CONFIG,
@@ -21,6 +23,7 @@ from cleanpipe.stages.normalize import (
     normalize_date,
     normalize_text,
 )
+from cleanpipe.stages.repeated import line_keys
 
 # Text with the characters the normaliser cares about mixed into ordinary text.
 _TRICKY = st.sampled_from(
@@ -199,3 +202,17 @@ def test_looks_bad_is_ftfy_is_bad(text: str) -> None:
 @example("a\r\nb\n")
 def test_fix_text_line_by_line_is_ftfy(text: str) -> None:
     assert _fix_text(text) == ftfy.fix_text(text, _FTFY_CONFIG)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=8), st.integers(min_value=1, max_value=6))
+def test_line_keys_of_normalized_paragraphs_take_the_short_cut_to_the_same_keys(
+    texts: list[str], most: int
+) -> None:
+    paragraphs = tuple(p for p in map(normalize_text, texts) if p)
+    draft = Draft(
+        origin=Origin(format="text", path="a.txt", sha256="0" * 64), paragraphs=paragraphs
+    )
+    config = StripConfig(repeated_line_max_words=most)
+    assert line_keys(draft, config=config, normalized=True) == line_keys(draft, config=config)
+

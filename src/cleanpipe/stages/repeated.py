@@ -57,8 +57,12 @@ def text_digest(draft: Draft) -> int:
     return xxhash.xxh3_64_intdigest(draft.text.encode("utf-8"))
 
 
-def line_keys(draft: Draft, *, config: StripConfig) -> set[str]:
+def line_keys(draft: Draft, *, config: StripConfig, normalized: bool = False) -> set[str]:
     """The keys of a draft's paragraphs short enough to count as boilerplate lines.
+
+    ``normalized`` says the paragraphs are ``normalize_text``'s output (stripped,
+    words joined by single spaces): their words are then their spaces plus one,
+    and their key needs no white-space squeezing (the same keys, cheaper).
 
     >>> from cleanpipe.models import Origin
     >>> o = Origin(format="text", path="a.txt", sha256="0" * 64)
@@ -66,9 +70,11 @@ def line_keys(draft: Draft, *, config: StripConfig) -> set[str]:
     ...                  config=StripConfig()))
     ['share this']
     """
-    keys = {
-        line_key(p) for p in draft.paragraphs if len(p.split()) <= config.repeated_line_max_words
-    }
+    most = config.repeated_line_max_words
+    if normalized:
+        keys = {p.rstrip(".").casefold() for p in draft.paragraphs if p.count(" ") < most}
+    else:
+        keys = {line_key(p) for p in draft.paragraphs if len(p.split()) <= most}
     keys.discard("")
     return keys
 
