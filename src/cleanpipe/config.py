@@ -173,9 +173,10 @@ class Config(BaseModel):
     incremental: bool = False
     # Where a run keeps its per-partition artifacts; default OUT/.cleanpipe/work
     work_dir: str | None = None
-    # Input bytes per partition, the unit of work and of the artifacts on disk
-    # (cleanpipe.plan): 16 MiB is ~6,000 news texts or ~200 HTML pages, a few
-    # seconds of work, so two workers share a 100 MB dump and a progress bar moves.
+    # Input bytes per partition at most, the unit of work and of the artifacts on
+    # disk (cleanpipe.plan): 16 MiB is ~6,000 news texts or ~200 HTML pages, a few
+    # seconds of work. A dump under 256 MiB is cut into ~16 smaller partitions
+    # (1 MiB at least), so that the workers share it evenly.
     partition_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     read: ReadConfig = ReadConfig()
     extract: ExtractConfig = ExtractConfig()

@@ -16,6 +16,10 @@ disk (``cleanpipe.work``). Partitions are cut by size, never by file count:
 - **What cannot be split** (a gzip stream, a WARC file) is one piece, read as
   a stream by one worker; its documents are still handled in bounded batches.
 
+The budget is ``partition_bytes`` (16 MiB), or less for a small dump, so that
+the workers share even a dump of a few files evenly: a sixteenth of the dump,
+rounded down to a power of two, and at least 1 MiB (``partition_budget``).
+
 Each partition has a **key**: a hash of its pieces' bytes (xxh3-128), the
 settings its artifact depends on and the code version. The same key means the
 same artifact, which is how a rerun resumes and an incremental run reuses.
@@ -37,12 +41,18 @@ from cleanpipe.errors import InputError
 from cleanpipe.models import Rejection
 from cleanpipe.read import InputEntry, list_inputs, open_input
 
-__all__ = ["Partition", "Piece", "Plan", "code_version", "plan_run"]
+__all__ = ["Partition", "Piece", "Plan", "code_version", "partition_budget", "plan_run"]
 
 _SPLIT_SUFFIXES = (".jsonl", ".ndjson")
 _READ_CHUNK = 1 << 20
 # A group of small files is cut at four times the budget whatever the hashes say.
 _MAX_GROUP_FACTOR = 4
+# A small dump is cut into about this many partitions (two workers then share a
+# 50 MB file evenly: four partitions of 16 MiB left one worker a quarter of the
+# dump alone), never smaller than _MIN_BUDGET (a few hundred documents: below
+# that a partition's own costs, files and batches, start to show).
+_MIN_PARTITIONS = 16
+_MIN_BUDGET = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +107,10 @@ def plan_run(raw: Path, *, config: Config, partition_bytes: int | None = None) -
     else:
         msg = f"{raw}: no such folder or file (cleanpipe run takes a dump folder or a dump file)"
         raise InputError(msg, path=str(raw))
-    partition_bytes = partition_bytes or config.partition_bytes
     fingerprint = settings_fingerprint(config)
     sized = [(entry, _size(root / entry.rel_path)) for entry in entries]
     total = sum(size for _, size in sized)
+    partition_bytes = partition_budget(total, partition_bytes or config.partition_bytes)
     mean = total / len(sized) if sized else 0.0
     # Boundary rate: a file ends its group with probability 1/every.
     every = max(1, round(partition_bytes / mean)) if mean else 1
@@ -138,6 +148,24 @@ def plan_run(raw: Path, *, config: Config, partition_bytes: int | None = None) -
     return Plan(
         root=root, partitions=partitions, rejections=rejections, total_bytes=total, files=len(sized)
     )
+
+
+def partition_budget(total: int, partition_bytes: int) -> int:
+    """The input bytes per partition of a dump of ``total`` bytes (see the module docstring).
+
+    A power of two, so that a dump growing by a few files (an incremental run)
+    rarely changes it; ``partition_bytes`` is never exceeded.
+
+    >>> partition_budget(48 * 2**20, 16 * 2**20) // 2**20  # a 48 MiB file: 2 MiB pieces
+    2
+    >>> partition_budget(10 * 2**30, 16 * 2**20) // 2**20
+    16
+    >>> partition_budget(100, 1024)
+    1024
+    """
+    share = max(total // _MIN_PARTITIONS, 1)
+    budget = max(1 << (share.bit_length() - 1), _MIN_BUDGET)
+    return min(budget, partition_bytes)
 
 
 def _partition(number: int, group: Sequence[tuple[Piece, str]], fingerprint: str) -> Partition:
