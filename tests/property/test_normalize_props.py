@@ -138,6 +138,16 @@ _PROBLEMS = st.sampled_from(
         "&amp;",
         "&#x2019;",
         "&EACUTE;",
+        "&",
+        "AT&T",
+        "&nbsp",
+        ";",
+        "&#8217;",
+        "&notanentity",
+        "\u2060",
+        "\ufeff",
+        "\u00ad",
+        "\u3000",
         "\x1b[31m",
         "âœ…",
         "âœ\x85",
@@ -215,4 +225,3 @@ def test_line_keys_of_normalized_paragraphs_take_the_short_cut_to_the_same_keys(
     )
     config = StripConfig(repeated_line_max_words=most)
     assert line_keys(draft, config=config, normalized=True) == line_keys(draft, config=config)
-

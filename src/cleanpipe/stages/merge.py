@@ -91,7 +91,7 @@ def paragraph_words(paragraphs: Sequence[str]) -> int:
     (``stages.normalize.normalize_text``), so its words are its spaces plus one.
 
     >>> paragraph_words(["Ben Tre looks to Japan.", "It hopes."]) == word_count(
-    ...     "Ben Tre looks to Japan.\n\nIt hopes.")
+    ...     "Ben Tre looks to Japan.\\n\\nIt hopes.")
     True
     """
     return sum(map(str.count, paragraphs, itertools.repeat(" "))) + len(paragraphs)

@@ -64,7 +64,7 @@ import ftfy.chardata
 
 from cleanpipe.config import NormalizeConfig
 from cleanpipe.models import Draft, StripResult
-from cleanpipe.stages import language
+from cleanpipe.stages import badness, language
 
 # Always invisible, never meaningful in running text.
 INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
@@ -104,13 +104,16 @@ MIN_PROBE_MARGIN = 54.0
 # Fewer letters than this say too little to tell a language.
 _MIN_LETTERS = 20
 # Characters that one of the fixes in _FTFY_CONFIG acts on, whatever the rest
-# of the line: "&" (HTML entities), C0 and other control characters (ftfy's
+# of the line: C0 and other control characters (ftfy's
 # own table, terminal escapes included), C1 controls, line breaks other than
 # "\n" (ftfy turns them into "\n"), lone surrogates and the Latin ligatures
-# (ftfy's own table). A "\n" ends one of ftfy's segments (lines), and
-# _fix_text tests each line on its own.
+# (ftfy's own table); and HTML entities (_HTML_ENTITY, ftfy's own pattern: its
+# unescaping replaces nothing else, so an "&" alone, as in "AT&T", does not
+# count). A "\n" ends one of ftfy's segments (lines), and _fix_text tests
+# each line on its own.
+_HTML_ENTITY = ftfy.chardata.HTML_ENTITY_RE
 _FTFY_TRIGGERS = re.compile(
-    "[&\r\u2028\u2029\x80-\x9f\ud800-\udfff"
+    "[\r\u2028\u2029\x80-\x9f\ud800-\udfff"
     + "".join(re.escape(chr(code)) for code in sorted(ftfy.chardata.CONTROL_CHARS))
     + "".join(re.escape(chr(code)) for code in sorted(ftfy.chardata.LIGATURES))
     + "]"
@@ -120,6 +123,7 @@ _HAS_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
 # it holds a non-ASCII character (tests/unit/test_normalize.py checks both).
 _BAD_SPAN = 7
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_ASCII_BYTES = bytes(range(0x80))
 # normalize_text repeats its steps until nothing changes; two passes settle
 # every input we have seen, the bound only guards against a cycle.
 _MAX_PASSES = 5
@@ -175,10 +179,14 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("line one\\nline two\\u2009!")
     'line one line two !'
     """
-    if text.isascii() and "&" not in text and (text.isprintable() or _is_printable_lines(text)):
-        # Printable ASCII lines without "&" are a case none of the steps touch
-        # but the spaces (no control character, entity, invisible character or
-        # decomposed letter can be in them, and ftfy fixes each line alone),
+    if (
+        text.isascii()
+        and ("&" not in text or _HTML_ENTITY.search(text) is None)
+        and (text.isprintable() or _is_printable_lines(text))
+    ):
+        # Printable ASCII lines without an entity are a case none of the steps
+        # touch but the spaces (no control character, entity, invisible character
+        # or decomposed letter can be in them, and ftfy fixes each line alone),
         # and squeezed they are settled.
         if "  " in text or "\n" in text or text[:1] == " " or text[-1:] == " ":
             return " ".join(text.split())
@@ -193,13 +201,20 @@ def normalize_text(text: str) -> str:
 
 def _normalize_once(text: str) -> str:
     text = _fix_text(text)
-    if _HAS_INVISIBLE.search(text):
-        text = text.translate(_INVISIBLE)
-    # str.split() and re's \s agree on what is white space (both ask
-    # Py_UNICODE_ISSPACE), and splitting is the cheaper way to squeeze it.
-    text = " ".join(text.split())
-    if "\u200c" in text or "\u200d" in text:
-        text = _JOINER_RUN.sub(r"\1", _JOINERS_AT_EDGE.sub("", text))
+    if text.isprintable():
+        # No invisible character, joiner or white space but the space is
+        # printable (they are format characters or separators): only runs of
+        # spaces and spaces at the ends can be left to squeeze.
+        if "  " in text or text[:1] == " " or text[-1:] == " ":
+            text = " ".join(text.split())
+    else:
+        if _HAS_INVISIBLE.search(text):
+            text = text.translate(_INVISIBLE)
+        # str.split() and re's \s agree on what is white space (both ask
+        # Py_UNICODE_ISSPACE), and splitting is the cheaper way to squeeze it.
+        text = " ".join(text.split())
+        if "\u200c" in text or "\u200d" in text:
+            text = _JOINER_RUN.sub(r"\1", _JOINERS_AT_EDGE.sub("", text))
     if unicodedata.is_normalized("NFC", text):
         return text
     return unicodedata.normalize("NFC", text)
@@ -236,6 +251,7 @@ def _fix_text(text: str) -> str:
 def _fix_line(line: str) -> str:
     if (
         _FTFY_TRIGGERS.search(line) is None
+        and ("&" not in line or _HTML_ENTITY.search(line) is None)
         and unicodedata.is_normalized("NFC", line)
         and (line.isascii() or not _looks_bad(line))
     ):
@@ -249,8 +265,15 @@ def _looks_bad(text: str) -> bool:
     ``is_bad`` is one search of a large pattern over the whole text, slow on
     a paragraph with a single curly quote. Every branch of the pattern needs
     a non-ASCII character and spans at most ``_BAD_SPAN`` characters, so any
-    match lies within ``_BAD_SPAN - 1`` characters of a non-ASCII one.
+    match lies within ``_BAD_SPAN - 1`` characters of a non-ASCII one. And a
+    text whose non-ASCII characters all lie in ``badness.SAFE_SPANS`` (quotes,
+    dashes, CJK...) cannot match at all (``cleanpipe.stages.badness``).
     """
+    unsafe = badness.unsafe_pattern()
+    if unsafe is not None:
+        others = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+        if unsafe.search(others.decode("utf-8", "surrogatepass")) is None:
+            return False
     search = ftfy.badness.BADNESS_RE.search
     reach = _BAD_SPAN - 1
     start = end = -1
