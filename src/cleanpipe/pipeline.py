@@ -96,10 +96,12 @@ and records."""
 
 # Candidate pairs per verification task, and drafts per merge task: enough to
 # amortise a task's start, few enough that what a task reads back stays a few
-# tens of MB (a draft read back costs ~6 KB as Python objects and its record
-# line ~3 KB: 4,096 of them ~40 MB; at 20,000 the merge tasks were the largest
-# part of the workers' peak, ~1.2 GiB over the process tree at 100k documents).
-VERIFY_BLOCK = 8192
+# tens of MB (a verification task holds the texts of its pairs' drafts, up to
+# 8,192 of ~2.5 KB; a draft read back for the merge costs ~6 KB as Python
+# objects and its record line ~3 KB: 4,096 of them ~40 MB; at 20,000 the merge
+# tasks were the largest part of the workers' peak, ~1.2 GiB over the process
+# tree at 100k documents).
+VERIFY_BLOCK = 4096
 MERGE_BLOCK = 4096
 TIMINGS_FILE = "timings.json"
 """``OUT/.cleanpipe/timings.json``: the last run's timings (not committed, not in report.json)."""

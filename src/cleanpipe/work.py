@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from collections import Counter
@@ -284,6 +285,38 @@ def load_array(folder: Path, name: str) -> npt.NDArray[Any]:
     return array
 
 
+_NPY_MAGIC = b"\x93NUMPY"
+_NPY_HEADER = re.compile(
+    rb"\{'descr': '([<>|=][a-z]\d+)', 'fortran_order': (True|False), 'shape': \(([\d, ]*)\), *\}"
+)
+
+
+def read_npy(path: Path, *, mmap: bool = False) -> npt.NDArray[Any]:
+    """Read an ``.npy`` file that ``np.save`` wrote (memory-mapped if ``mmap``).
+
+    The same array as ``np.load``; read whole, it skips ``np.load``'s header
+    parser (``ast.literal_eval``), which cost more than the read itself for the
+    small columns a task opens by the hundred (every partition of a
+    1M-document run, once per task). A header of another shape goes to ``np.load``.
+    """
+    if not mmap:
+        data = path.read_bytes()
+        if data[:6] == _NPY_MAGIC and data[6:7] in {b"\x01", b"\x02", b"\x03"}:
+            wide = data[6] > 1
+            begin = 12 if wide else 10
+            start = begin + int.from_bytes(data[8:begin], "little")
+            found = _NPY_HEADER.match(data, begin, start)
+            if found is not None and found.group(2) == b"False":
+                dtype = np.dtype(found.group(1).decode())
+                shape = tuple(int(n) for n in found.group(3).split(b",") if n.strip())
+                count = int(np.prod(shape))
+                if len(data) - start == count * dtype.itemsize:
+                    array = np.frombuffer(data, dtype=dtype, count=count, offset=start)
+                    return array.reshape(shape)
+    loaded: npt.NDArray[Any] = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return loaded
+
+
 def save_array(folder: Path, name: str, array: npt.NDArray[Any]) -> None:
     """Write a column of an artifact."""
     np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
@@ -328,37 +361,66 @@ def write_texts(stem: Path, texts: Sequence[str], words: Sequence[int]) -> None:
 
 
 class _Rows:
-    """Random access to the JSON rows of ``<stem>.bin``, one ``pread`` per row.
+    """Random access to the JSON rows of ``<stem>.bin``, read with ``pread``.
 
     Not memory-mapped: a verification task reads a few rows of every
     partition, and each page fault of a map would bring its neighbours into
     the process's resident set too (fault-around), so that at 1M documents a
     task's RSS grew with the size of the work folder, not with what it read.
+    Rows asked for together are read in file order, neighbours in one ``pread``.
     """
 
     def __init__(self, stem: Path) -> None:
-        self._offsets = np.load(stem.with_suffix(".idx.npy"))
+        self._offsets = read_npy(stem.with_suffix(".idx.npy"))
         self._fd = os.open(stem.with_suffix(".bin"), os.O_RDONLY)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
     def row(self, index: int) -> list[Any]:
-        if not 0 <= index < len(self):
-            msg = f"row {index} of {len(self)}"
+        return self.rows([index])[0]
+
+    def rows(self, indices: Sequence[int]) -> list[list[Any]]:
+        """The rows at ``indices`` (any order, repeats allowed), decoded."""
+        if not len(indices):
+            return []
+        wanted = np.asarray(indices, dtype=np.int64)
+        if wanted.min() < 0 or wanted.max() >= len(self):
+            msg = f"rows {wanted.min()}..{wanted.max()} of {len(self)}"
             raise IndexError(msg)
-        start, end = int(self._offsets[index]), int(self._offsets[index + 1])
-        data = os.pread(self._fd, end - start, start)
-        if len(data) != end - start:
-            msg = f"a work folder file is shorter than its index (row {index})"
-            raise OSError(msg)
-        value: list[Any] = orjson.loads(data)
-        return value
+        order = np.argsort(wanted, kind="stable")
+        starts = self._offsets[wanted[order]].astype(np.int64).tolist()
+        ends = self._offsets[wanted[order] + 1].astype(np.int64).tolist()
+        places = order.tolist()
+        # Spans of rows close enough to read at once: a new span where the gap
+        # from the previous row's end exceeds _GAP, or the span would pass _SPAN
+        # (rows in file order end in file order too).
+        found: list[Any] = [None] * len(places)
+        first = 0
+        for i in range(1, len(places) + 1):
+            if i < len(places) and (
+                starts[i] - ends[i - 1] <= _GAP and ends[i] - starts[first] <= _SPAN
+            ):
+                continue
+            low, high = starts[first], ends[i - 1]
+            data = os.pread(self._fd, high - low, low)
+            if len(data) != high - low:
+                msg = "a work folder file is shorter than its index"
+                raise OSError(msg)
+            view = memoryview(data)
+            for j in range(first, i):
+                found[places[j]] = orjson.loads(view[starts[j] - low : ends[j] - low])
+            first = i
+        return found
 
     def close(self) -> None:
         os.close(self._fd)
 
 
+# Rows read together in one pread when the bytes between them are at most
+# _GAP (reading a little more costs less than another call), up to _SPAN bytes.
+_GAP = 16 << 10
+_SPAN = 1 << 20
 # Partitions a PartReader keeps open at once (two files each, at most).
 _OPEN_PARTS = 256
 
@@ -378,7 +440,7 @@ class PartReader:
         self._rows: dict[int, _Rows] = {}
         self._fixed: dict[int, _Fixed] = {}
 
-    def _open(self, part: int) -> _Rows:
+    def _open(self, part: int) -> tuple[_Rows, _Fixed]:
         rows = self._rows.get(part)
         if rows is None:
             if len(self._rows) >= _OPEN_PARTS:
@@ -390,27 +452,40 @@ class PartReader:
             rows = _Rows(self._parts[part] / "drafts")
             self._rows[part] = rows
             self._fixed[part] = _Fixed(self._fixes[part])
-        return rows
+        return rows, self._fixed[part]
+
+    def _final_rows(self, part: int, rows: Sequence[int]) -> list[list[Any]]:
+        """Rows of one partition with each fixed text (and word count) in place of its own."""
+        source, fixed = self._open(part)
+        found = source.rows(rows)
+        for position, changed in fixed.changed(rows):
+            found[position][-2:] = changed
+        return found
 
     def text(self, part: int, row: int) -> str:
         """The final text of one draft."""
-        rows = self._open(part)
-        fixed = self._fixed[part].get(row)
-        if fixed is not None:
-            return fixed[1]
-        text: str = rows.row(row)[-1]
-        return text
+        return self.texts(np.array([[part, row]], dtype=np.int64))[0]
+
+    def texts(self, nodes: npt.NDArray[np.int64]) -> list[str]:
+        """The final texts of the drafts ``nodes`` (rows of ``(part, row)``), in their order.
+
+        The rows of each partition are read together, in file order.
+        """
+        found: list[str] = [""] * len(nodes)
+        parts = nodes[:, 0]
+        for part in np.unique(parts).tolist():
+            where = np.flatnonzero(parts == part)
+            rows = self._final_rows(part, nodes[where, 1].tolist())
+            for position, row in zip(where.tolist(), rows, strict=True):
+                found[position] = row[-1]
+        return found
 
     def drafts(self, part: int, rows: Sequence[int] | None = None) -> list[Draft]:
         """Drafts of one partition (the rows asked for, or all), with their final texts."""
-        source = self._open(part)
-        fixed = self._fixed[part]
-        positions = range(len(source)) if rows is None else rows
+        source, _ = self._open(part)
+        positions = list(range(len(source))) if rows is None else rows
         drafts = []
-        for position in positions:
-            path, line, fmt, sha, *meta, _words, text = source.row(position)
-            changed = fixed.get(position)
-            text = text if changed is None else changed[1]
+        for path, line, fmt, sha, *meta, _words, text in self._final_rows(part, positions):
             origin = Origin.model_construct(format=fmt, line=line, path=path, sha256=sha)
             drafts.append(
                 Draft.model_construct(
@@ -424,23 +499,16 @@ class PartReader:
 
     def copies(self, part: int, rows: Sequence[int]) -> list[Copy]:
         """The rows asked for as the merge reads them (no models built), with final texts."""
-        source = self._open(part)
-        fixed = self._fixed[part]
         copies = []
-        for position in rows:
-            path, line, fmt, sha, title, date, src, dateline, url, _author, lang, words, text = (
-                source.row(position)
-            )
-            changed = fixed.get(position)
-            if changed is not None:
-                words, text = changed
+        for row in self._final_rows(part, rows):
+            path, line, fmt, sha, title, date, src, dateline, url, _author, lang, words, text = row
             copies.append(
-                Copy(path, line, fmt, sha, title, date, src, dateline, url, lang, text, words)
+                Copy(path, line, fmt, sha, title, date, src, dateline, url, lang, text, int(words))
             )
         return copies
 
     def close(self) -> None:
-        """Release the memory maps."""
+        """Close the files."""
         for rows in self._rows.values():
             rows.close()
         for fixed in self._fixed.values():
@@ -454,19 +522,29 @@ class _Fixed:
 
     def __init__(self, fix: Path | None) -> None:
         self._texts: _Rows | None = None
-        self._index: dict[int, int] = {}
+        # The rows whose text changed (and survived), ascending: the changed
+        # texts are stored in this order.
+        self._changed = np.zeros(0, dtype=np.int64)
         if fix is not None and (fix / "texts.bin").is_file():
-            rows = np.load(fix / "rows.npy")[np.load(fix / "alive.npy")].tolist()
-            self._index = {row: i for i, row in enumerate(rows)}
+            self._changed = read_npy(fix / "rows.npy")[read_npy(fix / "alive.npy")]
             self._texts = _Rows(fix / "texts")
 
-    def get(self, row: int) -> tuple[int, str] | None:
-        """The word count and changed text of ``row``, or None if it did not change."""
-        i = self._index.get(row)
-        if i is None or self._texts is None:
-            return None
-        words, text = self._texts.row(i)
-        return int(words), str(text)
+    def _slots(self, rows: Sequence[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Which of ``rows`` changed (their positions), and where their texts are stored."""
+        if self._texts is None or not len(rows):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        asked = np.asarray(rows, dtype=np.int64)
+        slot = np.searchsorted(self._changed, asked)
+        hit = self._changed[np.minimum(slot, len(self._changed) - 1)] == asked
+        return np.flatnonzero(hit), slot[hit]
+
+    def changed(self, rows: Sequence[int]) -> list[tuple[int, list[Any]]]:
+        """``(position in rows, [word count, text])`` of each of ``rows`` whose text changed."""
+        positions, slots = self._slots(rows)
+        if self._texts is None or not len(slots):
+            return []
+        return list(zip(positions.tolist(), self._texts.rows(slots.tolist()), strict=True))
 
     def close(self) -> None:
         if self._texts is not None:

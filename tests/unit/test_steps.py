@@ -121,3 +121,54 @@ def test_repeated_lines_counted_in_slices_of_the_hash_space_are_the_same(
     monkeypatch.setattr(cleanpipe.corpus, "_COUNT_KEYS", 4)
     sliced = repeated_lines([part], [summary], min_docs=3)
     assert sliced.tolist() == whole.tolist()
+
+
+def test_verification_pauses_the_cyclic_collector_and_restores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import cleanpipe.steps
+
+    part = _prepared(tmp_path, ["\n\n".join(_SENTENCES), "\n\n".join(_SENTENCES[:12])])
+    seen: list[bool] = []
+
+    def spy(left: str, right: str, *, config: DedupConfig) -> bool:
+        seen.append(gc.isenabled())
+        return verify_pair(left, right, config=config)
+
+    monkeypatch.setattr(cleanpipe.steps, "verify_pair", spy)
+    rows = np.asarray([(0, 0, 0, 1)], dtype=np.int64)
+    task = VerifyTask(config=DedupConfig(), parts=(str(part),), fixes=(None,), edges=rows)
+    assert gc.isenabled()
+    assert verify_edges(task).tolist() == [True]
+    assert seen == [False]  # paused while it ran...
+    assert gc.isenabled()  # ...and on again after
+    gc.disable()
+    try:
+        verify_edges(task)  # a caller that paused it finds it paused still
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("gap", "span"), [(16 << 10, 1 << 20), (0, 1)], ids=["spans", "row-by-row"]
+)
+def test_texts_are_read_in_any_order_with_repeats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gap: int, span: int
+) -> None:
+    import cleanpipe.work
+
+    monkeypatch.setattr(cleanpipe.work, "_GAP", gap)
+    monkeypatch.setattr(cleanpipe.work, "_SPAN", span)
+    texts = [f"Story {n}: " + " ".join(_SENTENCES[n : n + 3]) for n in range(12)]
+    part = _prepared(tmp_path, texts)
+    reader = PartReader([part], [None])
+    try:
+        one_by_one = [reader.text(0, row) for row in range(12)]
+        nodes = np.asarray([(0, r) for r in (11, 0, 5, 5, 3, 11, 1)], dtype=np.int64)
+        assert reader.texts(nodes) == [one_by_one[r] for r in (11, 0, 5, 5, 3, 11, 1)]
+    finally:
+        reader.close()
+    assert [t.split(":")[0] for t in one_by_one] == [f"Story {n}" for n in range(12)]
