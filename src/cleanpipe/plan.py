@@ -44,7 +44,7 @@ from cleanpipe.read import InputEntry, list_inputs, open_input
 __all__ = ["Partition", "Piece", "Plan", "code_version", "partition_budget", "plan_run"]
 
 _SPLIT_SUFFIXES = (".jsonl", ".ndjson")
-_READ_CHUNK = 1 << 20
+_READ_CHUNK = 4 << 20
 # A group of small files is cut at four times the budget whatever the hashes say.
 _MAX_GROUP_FACTOR = 4
 # A small dump is cut into about this many partitions (two workers then share a
@@ -219,8 +219,10 @@ def _split_file(
     try:
         with open_input(root / entry.rel_path, follow=follow) as handle:
             while chunk := handle.read(_READ_CHUNK):
-                carriage_returns += chunk.count(b"\r")
-                crlf += (tail + chunk).count(b"\r\n")
+                returns = chunk.count(b"\r")
+                if returns or tail == b"\r":
+                    carriage_returns += returns
+                    crlf += chunk.count(b"\r\n") + (tail == b"\r" and chunk[:1] == b"\n")
                 tail = chunk[-1:]
                 offset = 0
                 while position + len(chunk) > start + budget:

@@ -438,6 +438,9 @@ def _write_synced(path: Path, write: Callable[[BinaryIO], object]) -> str:
     return handle.hexdigest()
 
 
+_BLOCK = 1 << 20
+
+
 class _Hashing:
     """A write-only binary file that hashes what passes through it."""
 
@@ -452,8 +455,18 @@ class _Hashing:
         return self._raw.write(data)
 
     def writelines(self, chunks: Iterable[bytes]) -> None:
+        # Small chunks (a record line each) gathered into ~1 MiB blocks: one
+        # hash update and one write a block instead of a line.
+        pending: list[bytes] = []
+        size = 0
         for chunk in chunks:
-            self.write(chunk)
+            pending.append(chunk)
+            size += len(chunk)
+            if size >= _BLOCK:
+                self.write(b"".join(pending))
+                pending, size = [], 0
+        if pending:
+            self.write(b"".join(pending))
 
     def tell(self) -> int:
         return self._size

@@ -143,10 +143,15 @@ def test_a_truncated_gzip_stream_keeps_its_lines_and_says_where_it_broke(tmp_pat
     assert len(items) > 2
 
 
+@pytest.mark.parametrize("chunk", [4 << 20, 7, 4096])
 @pytest.mark.parametrize("crlf", [False, True])
 def test_a_big_jsonl_file_is_cut_at_line_boundaries_with_the_whole_files_line_numbers(
-    tmp_path: Path, crlf: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crlf: bool, chunk: int
 ) -> None:
+    import cleanpipe.plan
+
+    # Read in chunks that cut some "\r\n" in two: the planner must still see pairs.
+    monkeypatch.setattr(cleanpipe.plan, "_READ_CHUNK", chunk)
     raw = tmp_path / "raw"
     raw.mkdir()
     ending = b"\r\n" if crlf else b"\n"
@@ -174,6 +179,22 @@ def test_a_big_jsonl_file_is_cut_at_line_boundaries_with_the_whole_files_line_nu
     ]
     assert cut == whole
     assert len(whole) == 300
+
+
+@pytest.mark.parametrize("chunk", [4 << 20, 7])
+def test_a_jsonl_file_with_a_bare_carriage_return_stays_one_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    import cleanpipe.plan
+
+    monkeypatch.setattr(cleanpipe.plan, "_READ_CHUNK", chunk)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    lines = [_line(n).rstrip(b"\n") + b"\r\n" for n in range(300)]
+    lines[150] = lines[150].replace(b"\r\n", b"\r")  # one bare CR: line numbers differ
+    (raw / "dump.jsonl").write_bytes(b"".join(lines))
+    plan = plan_run(raw, config=Config(), partition_bytes=32 * 1024)
+    assert [len(part.pieces) for part in plan.partitions] == [1]
 
 
 def test_one_big_file_gives_the_same_output_cut_or_whole_on_two_workers(tmp_path: Path) -> None:
