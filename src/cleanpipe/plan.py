@@ -13,8 +13,13 @@ disk (``cleanpipe.work``). Partitions are cut by size, never by file count:
   pieces of about the budget, so every worker shares it. The planner reads it
   once to find the cuts and to number the lines before each cut (the line
   numbers of origins stay those of the whole file).
-- **What cannot be split** (a gzip stream, a WARC file) is one piece, read as
-  a stream by one worker; its documents are still handled in bounded batches.
+- **A large WARC file** is cut at record boundaries the same way: a plain one
+  at any record (walked by ``Content-Length``), a gzipped one where a gzip
+  member starts a record (WARC writers gzip each record as a member of its
+  own, as Common Crawl's files are).
+- **What cannot be split** (one gzip stream, as most ``.jsonl.gz``) is one
+  piece, read as a stream by one worker; its documents are still handled in
+  bounded batches.
 
 The budget is ``partition_bytes`` (16 MiB), or less for a small dump, so that
 the workers share even a dump of a few files evenly: a sixteenth of the dump,
@@ -38,6 +43,8 @@ import xxhash
 
 from cleanpipe.config import Config
 from cleanpipe.errors import InputError
+from cleanpipe.formats.decode import GZIP_MAGIC
+from cleanpipe.formats.warc import WARC_SUFFIXES, record_cuts
 from cleanpipe.models import Rejection
 from cleanpipe.read import InputEntry, list_inputs, open_input
 
@@ -125,10 +132,10 @@ def plan_run(raw: Path, *, config: Config, partition_bytes: int | None = None) -
         group, group_size = [], 0
 
     for entry, size in sized:
-        if size > partition_bytes and entry.rel_path.lower().endswith(_SPLIT_SUFFIXES):
-            cuts = _split_file(
-                root, entry, budget=partition_bytes, follow=config.read.follow_symlinks
-            )
+        name = entry.rel_path.lower()
+        if size > partition_bytes and name.endswith((*_SPLIT_SUFFIXES, *WARC_SUFFIXES)):
+            split = _split_file if name.endswith(_SPLIT_SUFFIXES) else _split_warc
+            cuts = split(root, entry, budget=partition_bytes, follow=config.read.follow_symlinks)
             if len(cuts) > 1:
                 close_group()
                 for piece, digest in cuts:
@@ -254,6 +261,54 @@ def _split_file(
             entry.rel_path, start=start, end=None, first_line=start_lines + 1, size=position - start
         )
         pieces.append((last, hasher.hexdigest()))
+    return pieces
+
+
+def _split_warc(
+    root: Path, entry: InputEntry, *, budget: int, follow: bool
+) -> list[tuple[Piece, str]]:
+    """Cut a WARC file (plain, or gzipped a record a member) at records, about ``budget`` apart.
+
+    ``formats.warc.record_cuts`` gives where records start; a piece's
+    ``first_line`` is the index its first record has in the whole file, so
+    origins are those of the file read whole. A file that cannot be cut
+    (one gzip stream, damage early on) stays one piece.
+    """
+    pieces: list[tuple[Piece, str]] = []
+    try:
+        with open_input(root / entry.rel_path, follow=follow) as handle:
+            gzipped = handle.read(2) == GZIP_MAGIC
+            chosen: list[tuple[int, int]] = []
+            for offset, before in record_cuts(handle, gzipped=gzipped):
+                if not chosen or offset >= chosen[-1][0] + budget:
+                    chosen.append((offset, before))
+            if len(chosen) < 2 or chosen[0][0] != 0:
+                return []
+            size = os.fstat(handle.fileno()).st_size
+            handle.seek(0)
+            bounds = [offset for offset, _ in chosen[1:]] + [size]
+            start = 0
+            for (_, before), end in zip(chosen, bounds, strict=True):
+                hasher = xxhash.xxh3_128()
+                left = end - start
+                while left > 0:
+                    chunk = handle.read(min(_READ_CHUNK, left))
+                    if not chunk:
+                        return []
+                    hasher.update(chunk)
+                    left -= len(chunk)
+                last = end == size
+                piece = Piece(
+                    entry.rel_path,
+                    start=start,
+                    end=None if last else end,
+                    first_line=before + 1,
+                    size=end - start,
+                )
+                pieces.append((piece, hasher.hexdigest()))
+                start = end
+    except OSError:
+        return []
     return pieces
 
 

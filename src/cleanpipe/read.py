@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from cleanpipe.config import ReadConfig
 from cleanpipe.formats.decode import (
@@ -174,7 +174,12 @@ def read_piece(
     with handle:
         try:
             if is_warc_name(rel):  # streamed record by record, each bounded by max_bytes
-                yield from iter_warc_documents(shown, handle, config=config)
+                stream = handle
+                if start or end is not None:
+                    stream = cast("BinaryIO", io.BufferedReader(_Range(handle, start, end)))
+                yield from iter_warc_documents(
+                    shown, stream, config=config, records_before=first_line - 1
+                )
                 return
             size = os.fstat(handle.fileno()).st_size
             whole = start == 0 and end is None
@@ -189,6 +194,44 @@ def read_piece(
             yield _reject(shown, exc.reason, exc.detail)
         except OSError as exc:
             yield _reject(shown, "unreadable", f"cannot read: {exc.strerror or exc}")
+
+
+class _Range(io.RawIOBase):
+    """The bytes ``[start, end)`` of a file, as a stream of their own (a piece of a WARC)."""
+
+    def __init__(self, raw: BinaryIO, start: int, end: int | None) -> None:
+        super().__init__()
+        self._raw, self._start, self._end = raw, start, end
+        self._position = 0
+        raw.seek(start)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence != io.SEEK_SET or offset < 0:
+            msg = "a piece of a file seeks from its start only"
+            raise OSError(errno.EINVAL, msg)
+        self._raw.seek(self._start + offset)
+        self._position = offset
+        return offset
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        want = len(buffer)
+        if self._end is not None:
+            want = min(want, self._end - self._start - self._position)
+        if want <= 0:
+            return 0
+        data = self._raw.read(want)
+        memoryview(buffer).cast("B")[: len(data)] = data
+        self._position += len(data)
+        return len(data)
 
 
 def open_input(path: Path, *, follow: bool = False) -> BinaryIO:

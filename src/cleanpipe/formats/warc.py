@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -70,7 +71,7 @@ def is_warc_name(name: str) -> bool:
 
 
 def iter_warc_documents(
-    rel: str, data: bytes | BinaryIO, *, config: ReadConfig
+    rel: str, data: bytes | BinaryIO, *, config: ReadConfig, records_before: int = 0
 ) -> Iterator[WarcItem]:
     """Read the records of one WARC (plain or gzipped) as documents, rejections and skips.
 
@@ -78,6 +79,8 @@ def iter_warc_documents(
         rel: The file's path relative to the dump folder (for origins).
         data: The file's bytes, or a binary stream over them (read once, in order).
         config: ``max_bytes`` bounds each record's block and decoded body.
+        records_before: Records of the file before the stream's first (a piece of a
+            file cut at ``record_cuts``): origins number records in the whole file.
 
     Yields:
         A ``RawDocument`` per HTML page, a ``Rejection`` per page that cannot
@@ -105,7 +108,7 @@ def iter_warc_documents(
         yield Rejection(detail=detail, line=None, path=rel, reason=what)
         return
     reader = _Reader(stream, gunzip=gunzip)
-    index = 0
+    index = records_before
     expected = 0  # where the next record should start, in the (inflated) stream
     try:
         # parse_http off: HTTP headers are parsed here, after the block is read
@@ -134,7 +137,7 @@ def iter_warc_documents(
             )
             raise CorruptWarcError(msg)
     except (CorruptWarcError, OSError, ValueError) as exc:
-        where = f"after record {index}" if index else "at the start"
+        where = f"after record {index}" if index > records_before else "at the start"
         detail = f"corrupt WARC {where} ({exc}); the records after it cannot be read"
         log.warning("%s: %s", rel, detail)
         yield Rejection(detail=detail, line=index + 1, path=rel, reason="corrupt-archive")
@@ -456,3 +459,110 @@ class _Reader(io.RawIOBase):
         except zlib.error as exc:
             msg = f"corrupt gzip data ({exc})"
             raise CorruptWarcError(msg) from exc
+
+
+# --- cut points: where a large WARC file can be split between workers -------------------
+
+_HEADER_END = b"\r\n\r\n"
+_MAX_HEADER = 1 << 16
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length[ \t]*:[ \t]*(\d+)[ \t]*\r\n", re.I)
+
+
+def record_cuts(stream: BinaryIO, *, gzipped: bool) -> Iterator[tuple[int, int]]:
+    """The places a WARC file can be cut: ``(byte offset, records before it)``, in order.
+
+    A plain file can be cut at every record: records are walked by their
+    ``Content-Length`` (the header is read, the block skipped), never searched
+    for. A gzipped file can be cut where a gzip member starts a record (a WARC
+    writer gzips each record as a member of its own, so a reader can start
+    there); every member is inflated to count the records in it. The walk
+    stops at the first record it cannot parse, and nothing after that is a
+    cut: the reader of that part reports the damage as usual.
+
+    >>> import io
+    >>> rec = b"WARC/1.0\\r\\nWARC-Type: resource\\r\\nContent-Length: 3\\r\\n\\r\\nabc\\r\\n\\r\\n"
+    >>> list(record_cuts(io.BytesIO(rec * 3), gzipped=False))
+    [(0, 0), (59, 1), (118, 2)]
+    """
+    if gzipped:
+        yield from _member_cuts(stream)
+        return
+    position = records = 0
+    while True:
+        stream.seek(position)
+        head = stream.read(_MAX_HEADER)
+        if not head:
+            return
+        length = _record_length(head)
+        if length is None:
+            return
+        yield position, records
+        records += 1
+        position += length
+
+
+def _record_length(data: bytes) -> int | None:
+    """The bytes of the record that ``data`` starts with (header, block, closing CRLFs)."""
+    if not data.startswith(b"WARC/"):
+        return None
+    end = data.find(_HEADER_END)
+    if end < 0:
+        return None
+    found = _CONTENT_LENGTH.search(data, 0, end + 2)
+    if found is None:
+        return None
+    return end + len(_HEADER_END) + int(found.group(1)) + len(_HEADER_END)
+
+
+def _member_cuts(stream: BinaryIO) -> Iterator[tuple[int, int]]:
+    """Cut points of a gzipped WARC: members that start a record (see ``record_cuts``).
+
+    Inflated a chunk at a time (bounded memory whatever a member inflates to);
+    only the bytes from the next record's start are kept, until its header is read.
+    """
+    stream.seek(0)
+    data = stream.read(_CHUNK)
+    read = len(data)  # file offset just past what was read: data[0] is at read - len(data)
+    inflated = 0  # bytes inflated so far
+    next_record = records = 0
+    pending = b""  # inflated bytes from next_record on (its header, being read)
+    while data:
+        # A member starts here: a cut if it starts a record too.
+        if inflated == next_record:
+            yield read - len(data), records
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        while True:
+            try:
+                out = inflater.decompress(data, _CHUNK)
+            except zlib.error:
+                return
+            inflated += len(out)
+            if next_record < inflated:
+                pending = (pending + out)[-(inflated - next_record) :]
+            while next_record < inflated and (
+                _HEADER_END in pending[:_MAX_HEADER] or len(pending) >= _MAX_HEADER
+            ):
+                length = _record_length(pending[:_MAX_HEADER])
+                if length is None:
+                    return
+                next_record += length
+                records += 1
+                pending = pending[length:] if next_record < inflated else b""
+            if inflater.eof:
+                data = inflater.unused_data
+                break
+            if inflater.unconsumed_tail:
+                data = inflater.unconsumed_tail
+                continue
+            data = stream.read(_CHUNK)
+            read += len(data)
+            if not data:
+                return  # cut inside a member
+        while True:
+            data = data.lstrip(b"\x00")  # some writers pad the end with NUL bytes
+            if data:
+                break
+            data = stream.read(_CHUNK)
+            read += len(data)
+            if not data:
+                return

@@ -174,7 +174,9 @@ def _cached_model() -> _Model:
 
 def _read_cache(folder: Path) -> _Model:
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+    # Mapped, then seen as plain arrays over the same pages: an np.memmap would
+    # make every result of an index or take a memmap too, with its bookkeeping.
+    arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAYS}
     return _Model(
         moves=arrays["moves"],
         root=int(meta["root"]),
