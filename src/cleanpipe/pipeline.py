@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import orjson
+import xxhash
 
 from cleanpipe.config import Config
 from cleanpipe.corpus import DocTable, clusters, repeated_lines
@@ -159,7 +160,10 @@ def run(
         report = corpus.write(out)
         report.timings.total = round(time.perf_counter() - started, 3)
         _save_timings(out, report.timings)
-        if not config.incremental:
+        if config.incremental:
+            used_fixes = [f for f in corpus.fix_folders() if f is not None]
+            work.prune([*corpus.used, *used_fixes])
+        else:
             work.remove()
     return report
 
@@ -201,7 +205,9 @@ class _Corpus:
     timings: Timings = field(default_factory=Timings)
     table: DocTable | None = None
     clusters: list[npt.NDArray[np.int64]] = field(default_factory=list)
-    _run_count: int = 0
+    _repeated_digest: str = ""
+    used: list[Path] = field(default_factory=list)
+    """The corpus steps' artifacts this run made or took (an incremental run keeps them)."""
 
     def _tick(self, phase: str, n: int, total: int | None = None) -> None:
         if self.progress is not None:
@@ -271,9 +277,13 @@ class _Corpus:
     def part_folders(self) -> list[Path]:
         return [self.work.part(s.key) for s in self.summaries]
 
+    def fix_folder(self, key: str) -> Path:
+        """Where partition ``key`` is kept with this run's repeated lines removed."""
+        return self.work.fixes / f"{key}.{self._repeated_digest}"
+
     def fix_folders(self) -> list[Path | None]:
         return [
-            self.work.fixes / s.key if f.fixed else None
+            self.fix_folder(s.key) if f.fixed else None
             for s, f in zip(self.summaries, self.fixes, strict=True)
         ]
 
@@ -289,11 +299,12 @@ class _Corpus:
                 self.part_folders, self.summaries, min_docs=config.strip.repeated_line_min_docs
             )
             if len(repeated):
+                self._repeated_digest = xxhash.xxh3_64_hexdigest(repeated.tobytes())
                 tasks = [
                     FixTask(
                         config=config,
                         part=str(folder),
-                        fix=str(self.work.fixes / summary.key),
+                        fix=str(self.fix_folder(summary.key)),
                         repeated=repeated,
                     )
                     for folder, summary in zip(self.part_folders, self.summaries, strict=True)
@@ -322,13 +333,38 @@ class _Corpus:
         rows = np.concatenate([place[candidates[:, 0]], place[candidates[:, 1]]], axis=1)
         parts = tuple(str(p) for p in self.part_folders)
         fixes = tuple(None if f is None else str(f) for f in self.fix_folders())
-        tasks = [
-            VerifyTask(
-                config=self.config.dedup, parts=parts, fixes=fixes, edges=rows[i : i + VERIFY_BLOCK]
+        tasks = []
+        for i in range(0, len(rows), VERIFY_BLOCK):
+            edges = rows[i : i + VERIFY_BLOCK]
+            result = self.work.verifies / f"{self._task_key('verify', edges)}.npy"
+            self.used.append(result)
+            task = VerifyTask(
+                config=self.config.dedup, parts=parts, fixes=fixes, edges=edges, result=str(result)
             )
-            for i in range(0, len(rows), VERIFY_BLOCK)
-        ]
+            tasks.append(task)
         return np.concatenate(list(self.executor.map(verify_edges, tasks)))
+
+    def _task_key(self, kind: str, *arrays: npt.NDArray[np.int64]) -> str:
+        """A name for a corpus step's artifact: a hash of all it is made from.
+
+        The partitions (their keys hold the input bytes, settings and code
+        version), the repeated lines removed, the dedup settings, and the
+        task's own rows: the same key is the same work, done already by a
+        run that was killed after it.
+        """
+        hasher = xxhash.xxh3_128()
+        head = [
+            kind,
+            [s.key for s in self.summaries],
+            [f.fixed for f in self.fixes],
+            self._repeated_digest,
+            self.config.dedup.model_dump(mode="json"),
+        ]
+        hasher.update(orjson.dumps(head))
+        for array in arrays:
+            hasher.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+            hasher.update(b"|")
+        return hasher.hexdigest()
 
     def _check_strict(self) -> None:
         """Stop a strict run at its first rejection in (path, line) order, whichever step made it.
@@ -385,6 +421,7 @@ class _Corpus:
                     self._merge_task(parts, fixes, part=number, rows=singles[i : i + MERGE_BLOCK])
                 )
         self.runs = [Path(task.run) for task in tasks]
+        self.used += [*self.runs, *(run.with_suffix(".json") for run in self.runs)]
         self.merged = list(self.executor.map(merge_records, tasks))
         self.timings.merge = round(time.perf_counter() - start, 3)
 
@@ -392,16 +429,23 @@ class _Corpus:
         self,
         parts: tuple[str, ...],
         fixes: tuple[str | None, ...],
-        **kwargs: object,
+        *,
+        part: int = -1,
+        rows: npt.NDArray[np.int64] | None = None,
+        clusters: tuple[npt.NDArray[np.int64], ...] = (),
     ) -> MergeTask:
-        self._run_count += 1
-        run = self.work.runs / f"{self._run_count:06d}.run"
-        return MergeTask(parts=parts, fixes=fixes, run=str(run), **kwargs)  # type: ignore[arg-type]
+        sizes = np.asarray([len(c) for c in clusters], dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        own = [np.asarray([part], dtype=np.int64), none if rows is None else rows, sizes, *clusters]
+        run = self.work.runs / f"{self._task_key('merge', *own)}.run"
+        return MergeTask(
+            parts=parts, fixes=fixes, run=str(run), part=part, rows=rows, clusters=clusters
+        )
 
     def rejection_files(self) -> list[Path]:
         files = [self.work.part(s.key) / "rejects.jsonl" for s in self.summaries]
         files += [
-            self.work.fixes / s.key / "rejects.jsonl"
+            self.fix_folder(s.key) / "rejects.jsonl"
             for s, f in zip(self.summaries, self.fixes, strict=True)
             if f.rejections
         ]
@@ -409,11 +453,11 @@ class _Corpus:
 
     def records(self) -> Iterator[bytes]:
         """The records as canonical JSON lines, sorted by id."""
-        yield from merge_record_runs(self.runs, self.work.runs)
+        yield from merge_record_runs(self.runs, self.work.scratch)
 
     def rejections(self) -> Iterator[Rejection]:
         """Every rejection, sorted by (path, line)."""
-        listing = self.work.runs / "listing.jsonl"
+        listing = self.work.scratch / "listing.jsonl"
         with listing.open("wb") as handle:
             for rejection in self.plan.rejections:
                 handle.write(orjson.dumps(rejection.model_dump(mode="json")) + b"\n")

@@ -13,9 +13,12 @@ holds any step logic of its own.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import heapq
+import io
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,8 +49,11 @@ from cleanpipe.work import (
     PartWriter,
     iter_rejections,
     load_array,
+    read_npy,
     save_array,
+    temporary,
     work_error,
+    write_file_atomic,
     write_texts,
 )
 
@@ -292,12 +298,25 @@ def fix_partition(task: FixTask) -> FixSummary:
     """Drop the repeated lines from the drafts that hold one; re-sign what changed.
 
     A draft left with no paragraph becomes a ``no-content`` rejection. Writes
-    ``fix/<key>/`` only when some draft changed.
+    the folder ``task.fix`` only when some draft changed (under a temporary
+    name, renamed when complete); a complete one from an earlier, killed run
+    of the same work is taken as it is.
 
     Raises:
         OutputError: the work folder cannot be written (a full disk).
     """
-    part, fix = Path(task.part), Path(task.fix)
+    part, final = Path(task.part), Path(task.fix)
+    done = final / _FIX_SUMMARY
+    if done.is_file():
+        found = orjson.loads(done.read_bytes())
+        first = found["first_rejection"]
+        return FixSummary(
+            fixed=True,
+            removed=int(found["removed"]),
+            rejections=int(found["rejections"]),
+            first_rejection=None if first is None else (first[0], first[1], first[2], first[3]),
+        )
+    fix = temporary(final)
     lrow, lkey = load_array(part, "lrow"), load_array(part, "lkey")
     # task.repeated is sorted: a binary search per line, without np.isin's sort of both.
     where = np.searchsorted(task.repeated, lkey)
@@ -344,12 +363,31 @@ def fix_partition(task: FixTask) -> FixSummary:
         save_array(fix, "digest", digest_array(texts).reshape(-1, 2))
         save_array(fix, "bands", keys.reshape(len(texts), bands).T)
         write_texts(fix / "texts", texts, words)
+        (fix / _FIX_SUMMARY).write_bytes(
+            orjson.dumps(
+                {
+                    "removed": summary.removed,
+                    "rejections": summary.rejections,
+                    "first_rejection": summary.first_rejection,
+                }
+            )
+        )
+        if final.exists():  # a folder without its summary: an older, unfinished write
+            shutil.rmtree(final)
+        fix.rename(final)
     except OSError as exc:
-        raise work_error(fix, exc) from exc
+        shutil.rmtree(fix, ignore_errors=True)
+        raise work_error(final.parent, exc) from exc
+    except BaseException:
+        shutil.rmtree(fix, ignore_errors=True)
+        raise
     finally:
         reader.close()
     summary.fixed = True
     return summary
+
+
+_FIX_SUMMARY = "summary.json"
 
 
 @dataclass(frozen=True)
@@ -360,6 +398,8 @@ class VerifyTask:
     parts: tuple[str, ...]
     fixes: tuple[str | None, ...]
     edges: npt.NDArray[np.int64]
+    result: str | None = None
+    """Where to keep the decisions (``.npy``): a rerun of the same work reads them back."""
 
 
 @_without_cyclic_gc
@@ -372,6 +412,12 @@ def verify_edges(task: VerifyTask) -> npt.NDArray[np.bool_]:
     are used for), and with star candidates sorted by centre about one pair in
     twenty is such a pair.
     """
+    result = None if task.result is None else Path(task.result)
+    if result is not None and result.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            decided = read_npy(result)
+            if decided.shape == (len(task.edges),) and decided.dtype == np.bool_:
+                return np.array(decided)
     reader = PartReader([Path(p) for p in task.parts], _fix_paths(task.fixes))
     kept = np.ones(len(task.edges), dtype=bool)
     # The block's drafts as indices 0..m-1 (by (part, row)) for a union-find;
@@ -389,6 +435,13 @@ def verify_edges(task: VerifyTask) -> npt.NDArray[np.bool_]:
             joined.union(u, v)
         else:
             kept[i] = False
+    if result is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, kept, allow_pickle=False)
+        try:
+            write_file_atomic(result, buffer.getvalue())
+        except OSError as exc:
+            raise work_error(result.parent, exc) from exc
     return kept
 
 
@@ -420,11 +473,22 @@ class MergeSummary:
 def merge_records(task: MergeTask) -> MergeSummary:
     """Merge the task's clusters (``stages.merge``) and write the records as a run sorted by id.
 
-    Each line of the run is ``<id>\\t<canonical JSON>``.
+    Each line of the run is ``<id>\\t<canonical JSON>``. The run is written
+    under a temporary name, then its summary (``<run>.json``) the same way: a
+    run with its summary is complete, and a rerun of the same work takes it.
 
     Raises:
         OutputError: the work folder cannot be written (a full disk).
     """
+    path = Path(task.run)
+    done = path.with_suffix(".json")
+    if done.is_file() and path.is_file():
+        meta = orjson.loads(done.read_bytes())
+        return MergeSummary(
+            records=int(meta["records"]),
+            origins=int(meta["origins"]),
+            sizes=Counter({int(k): int(v) for k, v in meta["sizes"].items()}),
+        )
     reader = PartReader([Path(p) for p in task.parts], _fix_paths(task.fixes))
     summary = MergeSummary()
     lines: list[bytes] = []
@@ -451,11 +515,17 @@ def merge_records(task: MergeTask) -> MergeSummary:
     finally:
         reader.close()
     lines.sort()
-    path = Path(task.run)
+    tmp = temporary(path)
     try:
-        with path.open("wb") as handle:
+        with tmp.open("wb") as handle:
             handle.writelines(lines)
+        tmp.replace(path)
+        sizes = {str(size): count for size, count in sorted(summary.sizes.items())}
+        written = {"records": summary.records, "origins": summary.origins, "sizes": sizes}
+        write_file_atomic(done, orjson.dumps(written))
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
         raise work_error(path.parent, exc) from exc
     return summary
 

@@ -14,22 +14,32 @@ that touches files. A run keeps its work in ``OUT/.cleanpipe/work`` (or
         lrow.npy lkey.npy   per short paragraph: its draft, and the hash of (scope, line key)
         rejects.jsonl       the partition's rejections, in read order
         meta.json           counts: drafts, removals by rule, skipped WARC records, paths
-    fix/<key>/              the same partition after repeated-line removal, per run:
+    fix/<key>.<lines>/      the partition after removing the repeated lines whose hashes
+                            digest to <lines> (complete once renamed into place):
         rows.npy alive.npy digest.npy bands.npy texts.bin texts.idx.npy rejects.jsonl
-                            (a texts row: word count, text)
-    runs/                   sorted runs of records and rejections, merged into the output
+        summary.json        (a texts row: word count, text)
+    verify/<task>.npy       the decisions of one block of candidate pairs
+    runs/<task>.run         a sorted run of records (one merge task), and its summary
+    runs/<task>.json        (written after the run: the pair is complete when it exists)
+    tmp/                    the write step's scratch (runs merged in groups, the listing)
+
+Everything under fix/, verify/ and runs/ is named by a hash of what it was
+made from (the partition keys, the repeated lines, the pairs, the rows, the
+settings), so a run that was killed half-way through the corpus steps finds
+the blocks it had finished and does not do them again.
 
 The drafts are JSON rows behind an offset index rather than Arrow or Parquet:
 a task reads back single rows (candidate pairs, clusters), which this serves
 with one slice and one ``orjson.loads``, and importing pyarrow costs a cold
 start 0.65 s (2 s with the pandas it pulls in on first use) in every process.
 
-A partition folder is written under a temporary name and renamed when
-complete, so a killed run leaves only whole artifacts, which the next run with
-the same keys (a resume, or ``--incremental``) takes as they are. Everything
-else is removed when a run starts (``WorkFolder.open``), and the whole folder
-after a successful run unless it is kept for ``--incremental``: it never grows
-beyond one run's work.
+A partition folder (and every other artifact) is written under a temporary
+name and renamed when complete, so a killed run leaves only whole artifacts,
+which the next run with the same keys (a resume, or ``--incremental``) takes
+as they are. Partitions no key of the run names are removed when it starts
+(``WorkFolder.open``); the whole folder is removed after a successful run,
+or, kept for ``--incremental``, whatever that run did not use
+(``WorkFolder.prune``): it never grows beyond one run's work and its leftovers.
 """
 
 from __future__ import annotations
@@ -77,7 +87,9 @@ class WorkFolder:
         self.path = path.resolve()
         self.parts = self.path / "parts"
         self.fixes = self.path / "fix"
+        self.verifies = self.path / "verify"
         self.runs = self.path / "runs"
+        self.scratch = self.path / "tmp"
 
     def open(self, keep: Iterable[str]) -> set[str]:
         """Create the folder; remove what the keys ``keep`` do not name.
@@ -96,12 +108,26 @@ class WorkFolder:
                     with contextlib.suppress(OSError, ValueError, KeyError):
                         removed.update(orjson.loads((entry / _META).read_bytes())["inputs"])
                 _remove(entry)
-            for folder in (self.fixes, self.runs):
-                _remove(folder)
-                folder.mkdir()
+            _remove(self.scratch)
+            for folder in (self.fixes, self.verifies, self.runs, self.scratch):
+                folder.mkdir(exist_ok=True)
+                for entry in list(folder.glob(".*.tmp")):  # a killed run's unfinished writes
+                    _remove(entry)
         except OSError as exc:
             raise work_error(self.path, exc) from exc
         return removed
+
+    def prune(self, used: Iterable[Path]) -> None:
+        """Remove the corpus steps' artifacts that are not in ``used`` (kept for the next run)."""
+        keep = {path.resolve() for path in used}
+        try:
+            for folder in (self.fixes, self.verifies, self.runs):
+                for entry in list(folder.iterdir()):
+                    if entry.resolve() not in keep:
+                        _remove(entry)
+            _remove(self.scratch)
+        except OSError as exc:
+            raise work_error(self.path, exc) from exc
 
     def part(self, key: str) -> Path:
         """The folder of the partition artifact ``key``."""
@@ -320,6 +346,23 @@ def read_npy(path: Path, *, mmap: bool = False) -> npt.NDArray[Any]:
 def save_array(folder: Path, name: str, array: npt.NDArray[Any]) -> None:
     """Write a column of an artifact."""
     np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+
+
+def temporary(path: Path) -> Path:
+    """A name beside ``path`` to write it under before renaming it into place."""
+    return path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+
+
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a temporary name, then a rename)."""
+    tmp = temporary(path)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def iter_rejections(path: Path) -> Iterator[Rejection]:

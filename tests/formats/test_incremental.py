@@ -245,16 +245,17 @@ def test_the_code_version_is_a_hash_of_the_sources() -> None:
 
 
 class _Crash(LocalExecutor):
-    """Dies (KeyboardInterrupt) after ``after`` prepared partitions, as a killed run would."""
+    """Dies (KeyboardInterrupt) after ``after`` tasks of ``step``, as a killed run would."""
 
-    def __init__(self, after: int) -> None:
+    def __init__(self, after: int, step: str = "prepare_partition") -> None:
         super().__init__(workers=1)
         self.after = after
+        self.step = step
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         for done, result in enumerate(super().map(fn, items), start=1):
             yield result
-            if fn.__name__ == "prepare_partition" and done == self.after:
+            if fn.__name__ == self.step and done == self.after:
                 raise KeyboardInterrupt
 
 
@@ -271,6 +272,78 @@ def test_a_rerun_after_a_crash_resumes_from_the_prepared_partitions(tmp_path: Pa
     assert report.timings.partitions_prepared == 3
     _assert_same_as_full_run(raw, out, tmp_path)
     assert not (out / ".cleanpipe" / "work").exists()  # removed after the successful run
+
+
+def _near_copies_dump(raw: Path) -> None:
+    """Stories each with two near copies (a sentence changed): candidate pairs to verify."""
+    for n in range(6):
+        story = _story(n)
+        _write(raw, f"story-{n}.txt", story)
+        for c in range(2):
+            changed = [*story[:-1], story[-1].replace("rose", f"fell {c}", 1)]
+            _write(raw, f"story-{n}-copy-{c}.txt", changed)
+
+
+@pytest.mark.parametrize("step", ["verify_edges", "merge_records"])
+def test_a_rerun_after_a_crash_in_the_corpus_steps_takes_their_finished_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    import cleanpipe.pipeline
+    import cleanpipe.steps
+
+    # A task a pair (a record): the crash leaves some done, some not.
+    monkeypatch.setattr(cleanpipe.pipeline, "VERIFY_BLOCK", 1)
+    monkeypatch.setattr(cleanpipe.pipeline, "MERGE_BLOCK", 1)
+    calls: dict[str, int] = {"verify": 0, "merge": 0}
+    verify_pair = cleanpipe.steps.verify_pair
+    record_line = cleanpipe.steps._record_line
+
+    def counted_verify(*args: object, **kwargs: object) -> bool:
+        calls["verify"] += 1
+        return verify_pair(*args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_merge(copies: Sequence[object]) -> bytes:
+        calls["merge"] += 1
+        return record_line(copies)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cleanpipe.steps, "verify_pair", counted_verify)
+    monkeypatch.setattr(cleanpipe.steps, "_record_line", counted_merge)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    _near_copies_dump(raw)
+    full = tmp_path / "full"
+    run(raw, full, config=Config(workers=1))
+    whole = dict(calls)
+    assert whole["verify"] > 4
+    config = Config(workers=1, partition_bytes=1024)
+    with pytest.raises(KeyboardInterrupt):
+        run(raw, out, config=config, executor=_Crash(after=3, step=step))
+    calls.update(verify=0, merge=0)
+    run(raw, out, config=config)
+    kind = "verify" if step == "verify_edges" else "merge"
+    assert calls[kind] == whole[kind] - 3  # the three finished tasks were taken as they were
+    assert _files(out) == _files(full)
+    assert not (out / ".cleanpipe" / "work").exists()
+
+
+def test_an_incremental_rerun_of_the_same_dump_verifies_and_merges_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleanpipe.steps
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    _near_copies_dump(raw)
+    run(raw, out, config=_config())
+    first = _files(out)
+    calls: list[int] = []
+    monkeypatch.setattr(cleanpipe.steps, "verify_pair", lambda *a, **k: calls.append(1) or True)
+    report = run(raw, out, config=_config())
+    assert calls == []
+    assert report.timings.partitions_prepared == 0
+    assert _files(out) == first
+    # The work folder keeps what this run used, nothing older.
+    work = out / ".cleanpipe" / "work"
+    assert list((work / "verify").iterdir())
+    assert not list(work.glob("*/.*.tmp"))
 
 
 def test_incremental_runs_on_the_dask_engine_too(tmp_path: Path) -> None:
