@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from cleanpipe.sketch.unionfind import connected_components
 from cleanpipe.stages.dedup import candidate_edges, exact_edges, sorted_distinct
-from cleanpipe.work import PartSummary, load_array
+from cleanpipe.work import ArrayRows, PartSummary, load_array
 
 __all__ = ["DocTable", "repeated_lines"]
 
@@ -166,21 +166,30 @@ class DocTable:
             (w < len(ids)) & (ids[np.minimum(w, len(ids) - 1)] == dense) if len(ids) else w < 0
             for w, dense in zip(where, self.dense, strict=True)
         ]
+        # Each partition's band files opened once, a band (a row) read at a time.
+        columns = [
+            ArrayRows(part.folder / "bands.npy") if hit.any() else None
+            for part, hit in zip(self.parts, member, strict=True)
+        ]
+        fixed_columns = [
+            ArrayRows(part.fix / "bands.npy")
+            if column is not None and part.fix is not None and len(part.fixed_rows)
+            else None
+            for part, column in zip(self.parts, columns, strict=True)
+        ]
         for band in range(count):
             keys = np.zeros(len(ids), dtype=np.uint64)
-            for part, hit, w in zip(self.parts, member, where, strict=True):
-                if not hit.any():
+            for part, hit, w, column, fixed_column in zip(
+                self.parts, member, where, columns, fixed_columns, strict=True
+            ):
+                if column is None:
                     continue
-                column = load_array(part.folder, "bands")[band]
-                values = np.array(column[part.alive])
-                if part.fix is not None and len(part.fixed_rows):
+                values = column.row(band)[part.alive]
+                if fixed_column is not None:
                     fixed_rows = part.fixed_rows[part.fixed_alive]
-                    fixed = np.load(part.fix / "bands.npy", mmap_mode="r")[band]
                     slot = np.searchsorted(part.alive, fixed_rows)
-                    values[slot] = fixed
-                    del fixed
+                    values[slot] = fixed_column.row(band)
                 keys[w[hit]] = values[hit]
-                del column
             yield keys
 
     def representatives(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import gc
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -33,7 +34,10 @@ class LocalExecutor:
             return
         if self._pool is None:
             # fork: the workers inherit the loaded modules (trafilatura, the
-            # language model) instead of importing them again.
+            # language model) instead of importing them again. What the driver
+            # holds is frozen out of the cyclic collector first, so that its
+            # passes in a worker never write to (and copy) the pages it shares.
+            gc.freeze()
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         try:
