@@ -201,13 +201,31 @@ class DocTable:
         return candidate_edges(self.bands(ids, bands), ids)
 
 
-def clusters(edges: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
-    """The clusters of two or more ids (each sorted), ordered by their smallest id."""
+def clusters(
+    edges: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The clusters of two or more ids: ``(members, sizes)``.
+
+    ``members`` holds each cluster's ids ascending, cluster after cluster in
+    the order of their smallest id, and ``sizes`` how many each has (flat
+    arrays: a list of one small array a cluster cost more than the components).
+
+    >>> members, sizes = clusters(np.array([[5, 2], [9, 7], [2, 4]]))
+    >>> members.tolist(), sizes.tolist()
+    ([2, 4, 5, 7, 9], [3, 2])
+    """
     if len(edges) == 0:
-        return []
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
     nodes = sorted_distinct(edges.ravel())
     labels = connected_components(len(nodes), np.searchsorted(nodes, edges))
     order = np.lexsort((nodes, labels))
     sorted_labels = labels[order]
-    cuts = np.flatnonzero(np.diff(sorted_labels)) + 1
-    return [nodes[group] for group in np.split(order, cuts)]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    # Clusters ordered by their smallest id (the first of each, nodes ascending within).
+    members = nodes[order]
+    by_first = np.argsort(members[starts], kind="stable")
+    offsets = np.r_[0, np.cumsum(sizes[by_first])]
+    gather = np.repeat(starts[by_first] - offsets[:-1], sizes[by_first]) + np.arange(len(members))
+    return members[gather].astype(np.int64), sizes[by_first].astype(np.int64)

@@ -204,7 +204,10 @@ class _Corpus:
     runs: list[Path] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     table: DocTable | None = None
-    clusters: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    members: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The dense ids of the clusters of two or more drafts, cluster after cluster."""
+    sizes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The size of each cluster, in the order of ``members``."""
     _repeated_digest: str = ""
     used: list[Path] = field(default_factory=list)
     """The corpus steps' artifacts this run made or took (an incremental run keeps them)."""
@@ -322,7 +325,7 @@ class _Corpus:
             bands, _rows = optimal_bands(config.dedup.jaccard_threshold, config.dedup.num_perm)
             candidates = self.table.candidates(representatives, bands)
             found.append(candidates[self._verify(candidates)])
-        self.clusters = clusters(np.concatenate(found).reshape(-1, 2))
+        self.members, self.sizes = clusters(np.concatenate(found).reshape(-1, 2))
         self._tick("dedup", len(self.table))
         self.timings.dedup = round(time.perf_counter() - start, 3)
 
@@ -397,23 +400,24 @@ class _Corpus:
         fixes = tuple(None if f is None else str(f) for f in self.fix_folders())
         place = self.table.place
         clustered = [np.zeros(len(p.alive), dtype=bool) for p in self.table.parts]
-        if self.clusters:
-            everyone = place[np.concatenate(self.clusters)]
-            for number, part in enumerate(self.table.parts):
-                rows = everyone[everyone[:, 0] == number, 1]
-                clustered[number][np.searchsorted(part.alive, rows)] = True
+        everyone = place[self.members]
+        for number, part in enumerate(self.table.parts):
+            rows = everyone[everyone[:, 0] == number, 1]
+            clustered[number][np.searchsorted(part.alive, rows)] = True
         tasks: list[MergeTask] = []
-        block: list[npt.NDArray[np.int64]] = []
-        members = 0
-        for cluster in self.clusters:
-            rows = place[cluster]
-            block.append(rows)
-            members += len(rows)
-            if members >= MERGE_BLOCK:
-                tasks.append(self._merge_task(parts, fixes, clusters=tuple(block)))
-                block, members = [], 0
-        if block:
-            tasks.append(self._merge_task(parts, fixes, clusters=tuple(block)))
+        # Clusters in blocks of at least MERGE_BLOCK drafts (a cluster is never cut).
+        first = low = members = 0
+        sizes = self.sizes.tolist()
+        for index, size in enumerate(sizes, start=1):
+            members += size
+            if members >= MERGE_BLOCK or index == len(sizes):
+                high = low + members
+                tasks.append(
+                    self._merge_task(
+                        parts, fixes, members=everyone[low:high], sizes=self.sizes[first:index]
+                    )
+                )
+                first, low, members = index, high, 0
         for number, part in enumerate(self.table.parts):
             singles = part.alive[~clustered[number]]
             for i in range(0, len(singles), MERGE_BLOCK):
@@ -432,14 +436,25 @@ class _Corpus:
         *,
         part: int = -1,
         rows: npt.NDArray[np.int64] | None = None,
-        clusters: tuple[npt.NDArray[np.int64], ...] = (),
+        members: npt.NDArray[np.int64] | None = None,
+        sizes: npt.NDArray[np.int64] | None = None,
     ) -> MergeTask:
-        sizes = np.asarray([len(c) for c in clusters], dtype=np.int64)
         none = np.zeros(0, dtype=np.int64)
-        own = [np.asarray([part], dtype=np.int64), none if rows is None else rows, sizes, *clusters]
+        own = [
+            np.asarray([part], dtype=np.int64),
+            none if rows is None else rows,
+            none if members is None else members,
+            none if sizes is None else sizes,
+        ]
         run = self.work.runs / f"{self._task_key('merge', *own)}.run"
         return MergeTask(
-            parts=parts, fixes=fixes, run=str(run), part=part, rows=rows, clusters=clusters
+            parts=parts,
+            fixes=fixes,
+            run=str(run),
+            part=part,
+            rows=rows,
+            members=members,
+            sizes=sizes,
         )
 
     def rejection_files(self) -> list[Path]:

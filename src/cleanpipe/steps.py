@@ -456,8 +456,10 @@ class MergeTask:
     part: int = -1
     rows: npt.NDArray[np.int64] | None = None
     """With ``part``: the rows of that partition that are records alone."""
-    clusters: tuple[npt.NDArray[np.int64], ...] = ()
-    """Each cluster's members as ``(n, 2)`` rows of ``(part, row)``."""
+    members: npt.NDArray[np.int64] | None = None
+    """The drafts of the clusters as ``(m, 2)`` rows of ``(part, row)``, cluster after cluster."""
+    sizes: npt.NDArray[np.int64] | None = None
+    """With ``members``: how many drafts each cluster has."""
 
 
 @dataclass
@@ -498,16 +500,19 @@ def merge_records(task: MergeTask) -> MergeSummary:
                 lines.append(_record_line([copy]))
             summary.records += len(task.rows)
             summary.origins += len(task.rows)
-        if task.clusters:
+        if task.members is not None and task.sizes is not None and len(task.members):
             # One read per partition for all the task's clusters, then assemble them.
-            wanted = np.concatenate(task.clusters)
+            wanted = task.members
             found: dict[tuple[int, int], Copy] = {}
             for part in np.unique(wanted[:, 0]).tolist():
                 rows = np.unique(wanted[wanted[:, 0] == part, 1]).tolist()
                 for row, copy in zip(rows, reader.copies(part, rows), strict=True):
                     found[(part, row)] = copy
-            for members in task.clusters:
-                copies = [found[(part, row)] for part, row in members.tolist()]
+            places = [(part, row) for part, row in wanted.tolist()]
+            start = 0
+            for size in task.sizes.tolist():
+                copies = [found[place] for place in places[start : start + size]]
+                start += size
                 lines.append(_record_line(copies))
                 summary.records += 1
                 summary.origins += len(copies)
