@@ -69,3 +69,13 @@ def test_candidate_pairs_are_sorted_unique_and_stars():
 def test_candidate_pairs_of_tiny_inputs():
     assert candidate_pairs(np.zeros((0, 4), dtype=np.uint32), bands=2, rows=2).shape == (0, 2)
     assert candidate_pairs(np.zeros((1, 4), dtype=np.uint32), bands=2, rows=2).shape == (0, 2)
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 33, 65, 129])
+def test_gauss_legendre_is_numpys_leggauss(count):
+    from cleanpipe.sketch.lsh import _gauss_legendre
+
+    nodes, weights = _gauss_legendre(count)
+    expected_nodes, expected_weights = np.polynomial.legendre.leggauss(count)
+    assert np.allclose(nodes, expected_nodes, atol=1e-13)
+    assert np.allclose(weights, expected_weights, atol=1e-13)
