@@ -161,36 +161,34 @@ class DocTable:
 
     def bands(self, ids: npt.NDArray[np.int64], count: int) -> Iterator[npt.NDArray[np.uint64]]:
         """The band keys of ``ids`` (sorted dense ids), one band at a time."""
-        where = [np.searchsorted(ids, dense) for dense in self.dense]
-        member = [
-            (w < len(ids)) & (ids[np.minimum(w, len(ids) - 1)] == dense) if len(ids) else w < 0
-            for w, dense in zip(where, self.dense, strict=True)
-        ]
-        # Each partition's band files opened once, a band (a row) read at a time.
-        columns = [
-            ArrayRows(part.folder / "bands.npy") if hit.any() else None
-            for part, hit in zip(self.parts, member, strict=True)
-        ]
-        fixed_columns = [
-            ArrayRows(part.fix / "bands.npy")
-            if column is not None and part.fix is not None and len(part.fixed_rows)
-            else None
-            for part, column in zip(self.parts, columns, strict=True)
-        ]
-        for band in range(count):
-            keys = np.zeros(len(ids), dtype=np.uint64)
-            for part, hit, w, column, fixed_column in zip(
-                self.parts, member, where, columns, fixed_columns, strict=True
-            ):
-                if column is None:
+        # What each partition gives, worked out once for all bands: which rows
+        # of its band row go where among ``ids``, and the same for its fixed rows.
+        sources: list[tuple[ArrayRows, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        fixed: list[tuple[ArrayRows, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
+        try:
+            for part, dense in zip(self.parts, self.dense, strict=True):
+                where = np.searchsorted(ids, dense)
+                if len(ids):
+                    hit = (where < len(ids)) & (ids[np.minimum(where, len(ids) - 1)] == dense)
+                else:
+                    hit = np.zeros(len(dense), dtype=bool)
+                if not hit.any():
                     continue
-                values = column.row(band)[part.alive]
-                if fixed_column is not None:
-                    fixed_rows = part.fixed_rows[part.fixed_alive]
-                    slot = np.searchsorted(part.alive, fixed_rows)
-                    values[slot] = fixed_column.row(band)
-                keys[w[hit]] = values[hit]
-            yield keys
+                sources.append((ArrayRows(part.folder / "bands.npy"), part.alive[hit], where[hit]))
+                if part.fix is not None and len(part.fixed_rows):
+                    slot = np.searchsorted(part.alive, part.fixed_rows[part.fixed_alive])
+                    chosen = hit[slot]
+                    if chosen.any():
+                        column = ArrayRows(part.fix / "bands.npy")
+                        fixed.append((column, np.flatnonzero(chosen), where[slot[chosen]]))
+            for band in range(count):
+                keys = np.zeros(len(ids), dtype=np.uint64)
+                for column, take, put in (*sources, *fixed):
+                    keys[put] = column.row(band)[take]
+                yield keys
+        finally:
+            for column, _, _ in (*sources, *fixed):
+                column.close()
 
     def representatives(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """The exact-copy edges, and the ids that stand for each distinct text."""

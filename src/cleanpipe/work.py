@@ -371,6 +371,7 @@ class ArrayRows:
         self._dtype = np.dtype(found.group(1).decode())
         self.shape = tuple(int(n) for n in found.group(3).split(b",") if n.strip())
         self._start = start
+        self._fd = os.open(path, os.O_RDONLY)
 
     def row(self, index: int) -> npt.NDArray[Any]:
         """Row ``index`` of the array."""
@@ -378,12 +379,16 @@ class ArrayRows:
             return np.asarray(self._array[index])
         width = self.shape[1]
         size = width * self._dtype.itemsize
-        with self._path.open("rb") as handle:
-            data = os.pread(handle.fileno(), size, self._start + index * size)
+        data = os.pread(self._fd, size, self._start + index * size)
         if len(data) != size:
             msg = f"{self._path}: shorter than its header says"
             raise OSError(msg)
         return np.frombuffer(data, dtype=self._dtype)
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._array is None:
+            os.close(self._fd)
 
 
 def save_array(folder: Path, name: str, array: npt.NDArray[Any]) -> None:
