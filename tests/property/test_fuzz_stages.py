@@ -8,7 +8,9 @@ idempotent; what decoding yields can always be written as canonical JSON.
 from __future__ import annotations
 
 import gzip
+import re
 
+import ftfy
 import orjson
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from cleanpipe.config import ExtractConfig, ReadConfig
 from cleanpipe.models import REJECT_REASONS, Article, Draft, Origin, RawDocument, Rejection
 from cleanpipe.read import decode_input
-from cleanpipe.stages.extract import extract
+from cleanpipe.stages.extract import _REPAIR_CONFIG, extract, repair_mojibake, split_paragraphs
 from cleanpipe.stages.normalize import normalize_text
 from cleanpipe.stages.strip import strip_boilerplate
 from cleanpipe.write import canonical_json
@@ -177,3 +179,62 @@ def test_canonical_json_round_trips_any_text(text: str, path: str, title: str | 
     assert b"\n" not in data
     assert Article.model_validate(orjson.loads(data)) == article
     assert canonical_json(Article.model_validate(orjson.loads(data))) == data
+
+
+def _reference_split_paragraphs(text: str) -> tuple[str, ...]:
+    """split_paragraphs as it was: blocks split by the pattern \\n\\s*\\n."""
+    paragraphs: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [line for line in map(str.strip, block.split("\n")) if line]
+        if not lines:
+            continue
+        if (
+            len(lines) > 1
+            and all(40 <= len(line) <= 100 for line in lines[:-1])
+            and len(lines[-1]) <= 100
+        ):
+            paragraphs.append(" ".join(lines))
+        else:
+            paragraphs.extend(lines)
+    return tuple(paragraphs)
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "\n",
+        "\n\n",
+        "\r\n",
+        " ",
+        "\t",
+        "\u2028",
+        "\x85",
+        "\x0b",
+        "\u3000",
+        "word ",
+        "x" * 45,
+        "y" * 95,
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_LINE_PIECES, st.text(max_size=8)), max_size=30).map("".join))
+def test_split_paragraphs_walks_lines_as_the_blank_line_pattern_split_them(text: str) -> None:
+    assert split_paragraphs(text) == _reference_split_paragraphs(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=6), st.sampled_from(["\x85", "\x80", "\x9f", "\xa0", "\xc2", "é"])
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_repair_mojibake_finds_c1_controls_as_the_character_pattern_did(text: str) -> None:
+    has_c1 = re.search("[\x80-\x9f]", text) is not None
+    if not has_c1:
+        assert repair_mojibake(text) == text
+    else:
+        assert repair_mojibake(text) == ftfy.fix_text(text, _REPAIR_CONFIG)

@@ -23,7 +23,7 @@ import orjson
 from cleanpipe.config import ExtractConfig
 from cleanpipe.models import Draft, RawDocument, Rejection
 
-_C1_CONTROL = re.compile("[\x80-\x9f]")
+_C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")
 # ftfy's encoding fixes only (mojibake and C1 controls): no HTML unescaping
 # (the text may be HTML), no line-break or other changes (normalize does them).
 _REPAIR_CONFIG = ftfy.TextFixerConfig(
@@ -43,7 +43,6 @@ _REPAIR_CONFIG = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
-_BLANK_LINE = re.compile(r"\n\s*\n")
 _DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+?)\s*$", re.I)
 _TEXT_FIELDS = ("text", "body", "content", "article", "articleBody", "maintext")
 _HTML_FIELDS = ("html", "raw_html", "content_html")
@@ -80,23 +79,38 @@ def extract(doc: RawDocument, *, config: ExtractConfig) -> Draft | Rejection:
 def split_paragraphs(text: str) -> tuple[str, ...]:
     """Split plain text into paragraphs: each non-empty line, hard-wrapped blocks joined.
 
+    Blocks are the runs of lines with something but white space on them (the
+    parts between ``\\n\\s*\\n``), walked line by line rather than split by
+    that pattern: one C split instead of a regex over the whole text.
+
     >>> split_paragraphs("One.\\nTwo.\\n\\nThree.")
     ('One.', 'Two.', 'Three.')
     """
     paragraphs: list[str] = []
-    for block in _BLANK_LINE.split(text):
-        lines = [line for line in map(str.strip, block.split("\n")) if line]
-        if not lines:
+    block: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            block.append(line)
             continue
-        if (
-            len(lines) > 1
-            and all(_WRAP_MIN <= len(line) <= _WRAP_MAX for line in lines[:-1])
-            and len(lines[-1]) <= _WRAP_MAX
-        ):
-            paragraphs.append(" ".join(lines))
-        else:
-            paragraphs.extend(lines)
+        if block:
+            _add_block(paragraphs, block)
+            block = []
+    if block:
+        _add_block(paragraphs, block)
     return tuple(paragraphs)
+
+
+def _add_block(paragraphs: list[str], lines: list[str]) -> None:
+    """One block's paragraphs: its lines, or one paragraph if a tool hard-wrapped them."""
+    if (
+        len(lines) > 1
+        and all(_WRAP_MIN <= len(line) <= _WRAP_MAX for line in lines[:-1])
+        and len(lines[-1]) <= _WRAP_MAX
+    ):
+        paragraphs.append(" ".join(lines))
+    else:
+        paragraphs.extend(lines)
 
 
 def _extract_text(
@@ -174,7 +188,10 @@ def repair_mojibake(text: str) -> str:
     >>> repair_mojibake("caf\u00c3\u00a9")  # no C1 control: normalize repairs it
     'cafÃ©'
     """
-    if text.isascii() or _C1_CONTROL.search(text) is None:
+    # A C1 control is \\xc2\\x80-\\xc2\\x9f in UTF-8: a bytes pattern with a
+    # literal first byte is found by a fast scan (the str pattern tested every
+    # character, ~17 us over a 2,500-character article).
+    if text.isascii() or _C1_UTF8.search(text.encode("utf-8", "surrogatepass")) is None:
         return text
     return ftfy.fix_text(text, _REPAIR_CONFIG)
 
