@@ -36,7 +36,7 @@ def taken_by(paragraph: str) -> list[str]:
 
 def check(paragraph: str) -> None:
     paragraph = paragraph.strip()
-    if not paragraph or not paragraph.isascii():
+    if not paragraph:
         return
     rules = taken_by(paragraph)
     if rules:
@@ -66,14 +66,21 @@ _PATTERNS = [
     strip._CAPTION_LABEL,
     strip._CAPTION_GLUED,
 ]
-_ASCII = st.characters(codec="ascii")
+_ALPHABETS = {
+    "ascii": st.characters(codec="ascii"),
+    "latin": st.characters(max_codepoint=0x2FF),
+    "any": st.characters(exclude_categories=("Cs",)),
+}
 
 
+@pytest.mark.parametrize("alphabet", list(_ALPHABETS))
 @pytest.mark.parametrize("pattern", _PATTERNS, ids=lambda p: p.pattern[:24])
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_strings_of_the_rules_patterns_pass_the_screen(pattern: re.Pattern[str], data) -> None:
-    text = data.draw(st.from_regex(pattern, alphabet=_ASCII))
+def test_strings_of_the_rules_patterns_pass_the_screen(
+    pattern: re.Pattern[str], alphabet: str, data
+) -> None:
+    text = data.draw(st.from_regex(pattern, alphabet=_ALPHABETS[alphabet]))
     check(text)
     # The same line alone: a match of an anchored pattern needs no prefix.
     check(text.split("\n")[0])
@@ -143,7 +150,7 @@ def _test_strings() -> list[str]:
 
 def test_the_rules_unit_test_strings_pass_the_screen() -> None:
     strings = _test_strings()
-    taken = [s for s in strings if s.strip().isascii() and taken_by(s.strip())]
+    taken = [s for s in strings if taken_by(s.strip())]
     assert len(taken) > 50  # the positive cases are there
     for text in strings:
         check(text)
@@ -177,6 +184,58 @@ def _literal_words(pattern: str) -> list[str]:
 @pytest.mark.parametrize("words", _literal_words(strip._TEASER_WORDS))
 def test_every_teaser_header_word_passes_the_screen_as_a_teaser_line(words: str) -> None:
     for line in (f"{words}: Council approves budget", f"[{words.upper()} - Council approves]"):
-        if line.isascii():
-            assert taken_by(line), line  # the rule takes it...
-            check(line)  # ...and the screen lets it through
+        assert taken_by(line), line  # the rule takes it...
+        check(line)  # ...and the screen lets it through
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Heavy rain in the city ảnh 1Residents wade through a flooded street",
+        "© 2023 Vietnam News Agency",
+        "Reporting by Jane Doe; Editing by John Roe",
+        "Sign up for our morning briefing",
+        "Story continues below advertisement",
+        "Tin liên quan: Lũ lụt ở miền Trung",
+        "Читайте также: новости дня",
+        "[Related: Five things to know about the budget]",
+        "Workers clear debris from a street in Hue. (Illustrative image)",
+        "Traders work on the floor of the exchange in New York.Reuters",
+    ],
+)
+def test_each_kind_of_line_passes_the_screen(line: str) -> None:
+    assert taken_by(line), line  # a rule takes it...
+    assert strip._might_be_a_line(line, strip._count_words(line))  # ...and it gets through
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "The provincial council approved the budget on Monday after a long debate.",
+        "“We will keep working,” the minister said, adding that exports of rice and coffee rose"
+        " by 5% in the first half of the year.",
+        "In the past decade, the province has attracted 40 foreign projects worth more than"
+        " two billion US dollars, mostly in processing.",
+        "This year’s harvest was the largest since records began in 1976, the provincial"
+        " agriculture department said on Friday.",
+        "Hội đồng nhân dân tỉnh đã thông qua ngân sách vào thứ Hai sau một cuộc tranh luận dài.",
+    ],
+)
+def test_prose_does_not_pass_the_screen(prose: str) -> None:
+    # The screen's point: ordinary paragraphs never meet the rules (a short
+    # one with a digit does, as a timestamp might: these are longer).
+    assert not strip._might_be_a_line(prose, strip._count_words(prose))
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/benchmarks is not beside the checkout")
+def test_real_documents_strip_the_same_with_and_without_the_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    docs: list[list[str]] = []
+    truth = json.loads((SHARED / "article-extraction" / "ground-truth.json").read_text())
+    docs += [entry["articleBody"].split("\n") for entry in truth.values()]
+    wcxb = json.loads((SHARED / "wcxb-dev" / "truth.json").read_text())
+    docs += [(entry.get("text") or "").split("\n") for entry in wcxb.values()]
+    screened = [strip.strip_boilerplate(doc) for doc in docs]
+    monkeypatch.setattr(strip, "_SCREENED_RULES", frozenset())  # every paragraph meets the rules
+    assert [strip.strip_boilerplate(doc) for doc in docs] == screened

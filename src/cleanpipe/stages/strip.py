@@ -302,8 +302,8 @@ def _drop_lines(doc: _Doc, rules: list[tuple[str, _LineRule]]) -> None:
     what the ones before it left; removals are reported in that order too (by
     rule, then from the last paragraph up).
 
-    Nearly every paragraph is prose that no rule takes, so an ASCII paragraph
-    meets the rules only if ``_might_be_a_line`` lets it.
+    Nearly every paragraph is prose that no rule takes, so a paragraph meets
+    the rules only if ``_might_be_a_line`` lets it.
     """
     longest = max(rule.max_words for _, rule in rules)
     screened = all(name in _SCREENED_RULES for name, _ in rules)
@@ -314,7 +314,7 @@ def _drop_lines(doc: _Doc, rules: list[tuple[str, _LineRule]]) -> None:
         words = counts[paragraph]
         if words > longest:
             continue
-        if screened and paragraph.isascii():
+        if screened:
             if paragraph in prose:
                 continue
             if not _might_be_a_line(paragraph, words):
@@ -612,7 +612,7 @@ def _rule_repeated_lede(doc: _Doc) -> None:
 #
 # A line rule added to RULES must be added to _SCREENED_RULES, and its needs to
 # the tables below: until it is, the runs of line rules holding it are not
-# screened. tests/unit/test_strip_rules.py checks the screen against every rule
+# screened. tests/unit/test_strip_screen.py checks the screen against every rule
 # on real paragraphs and on strings generated from the rules' own patterns.
 _SCREENED_RULES = frozenset(
     {
@@ -620,62 +620,116 @@ _SCREENED_RULES = frozenset(
         *("credit_line", "copyright", "timestamp", "nav", "caption"),
     }
 )
-# The words the patterns matched at the start of a paragraph can begin with (the
-# leading run of letters, lower case, after an opening bracket).
-_LEADS = frozenset(
-    {
-        # _TEASER_LINE: the first word of each of _TEASER_WORDS
-        *("see", "read", "related", "more", "you", "recommended", "most", "popular"),
-        *("trending", "top", "don", "editor", "editors", "lesen", "mehr", "das", "lire", "sur"),
-        *("leia", "veja", "leggi", "lee", "te", "also"),
-        # _CAPTION_LABEL: the first word of each of _CREDIT_WORDS
-        *("photo", "photos", "photograph", "image", "images", "picture", "illustration"),
-        *("credit", "credits", "illustrative", "file", "source", "foto", "bild"),
-        # _SHARE
-        *("share", "tweet", "email", "print", "order", "reprint", "reprints", "text"),
-        *("comment", "comments", "post", "leave", "tell", "explore", "click", "like"),
-        *("this", "tempo"),
-        # _ADVERTISEMENT
-        *("advertisement", "advertising", "ad", "sponsored", "anzeige", "werbung"),
-        *("publicidade", "publicidad", "story", "article", "continue"),
-        # _NEWSLETTER, the alternatives matched at the start
-        *("click", "please", "don", "dont", "subscribe", "sign", "join", "register", "get"),
-        *("start", "thanks", "keep", "if"),
-        # _SOCIAL
-        *("follow", "email", "write", "reach", "contact", "have", "twitter"),
-        # _NAV
-        *("tag", "tags", "categories", "category", "categorias", "categoria", "filed", "by"),
-        *("to", "thank", "an", "skip", "back", "menu", "home", "loading", "table", "contents"),
-        *("in", "on", "jump"),
-    }
+# How the labels matched at the start of a paragraph begin, lower case (after
+# one opening bracket or parenthesis): a paragraph that begins with none of
+# these is none of them. "+" after a start: the rule also needs a ":" or a
+# dash in the paragraph (a teaser link, "Read more: <headline>"); ":" after
+# it: a ":" (a credit label, "Photo: <name>").
+_STARTS = (
+    # _TEASER_LINE: its words, then ":" or a dash; or "Also on <site>"
+    *("see more+", "read more+", "see also+", "related+", "more+", "you may also like+"),
+    *("you might also like+", "recommended+", "most read+", "most popular+", "popular on +"),
+    *("trending+", "top stories+", "don't miss+", "dont miss+", "editor's picks+"),
+    *("editors picks+", "xem thêm+", "tin liên quan+", "tin cùng chuyên mục+"),
+    *("lesen sie auch+", "mehr zum thema+", "das könnte sie auch interessieren+"),
+    *("à lire aussi+", "lire aussi+", "sur le même sujet+", "leia também+", "veja também+"),
+    *("leggi anche+", "lee también+", "te puede interesar+", "читайте также+"),
+    *("смотрите также+", "also+", "also on "),
+    # _CAPTION_LABEL: _CREDIT_WORDS, then ":"
+    *("photo:", "image:", "picture:", "illustration:", "credit:", "illustrative photo:"),
+    *("illustrative image:", "illustrative picture:", "file photo:", "source:", "ảnh:"),
+    *("foto:", "bild:", "фото:"),
+    # _SHARE
+    *("share", "tweet", "email", "print", "order reprint", "reprint", "text size", "comment"),
+    *("post comment", "post a comment", "leave a comment", "leave a reply", "tell us what"),
+    *("explore further", "click to tweet", "like this story? share it"),
+    *("this article has been sent to", "tempo de leitura"),
+    # _ADVERTISEMENT
+    *("advertisement", "advertising", "ad", "sponsored", "anzeige", "werbung", "publicité"),
+    *("publicidade", "publicidad", "pubblicità", "quảng cáo", "реклама"),
+    *("story continues below", "article continues below", "continue reading below"),
+    # _NEWSLETTER, its alternatives matched at the start
+    *("click here to ", "please ", "don't forget to ", "dont forget to ", "subscribe", "sign"),
+    *("join", "register", "get", "start your day", "thanks for signing up"),
+    *("keep an eye on your inbox", "if you enjoyed ", "if you liked ", "if you value "),
+    # _SOCIAL
+    *("follow", "email", "write to", "reach", "contact", "have a tip?", "twitter.com/"),
+    # _NAV
+    *("tag", "categor", "schlagwörter", "mots-clés", "filed under:", "by", "to read the full"),
+    *("thank you", "an error has occurred", "skip to", "back to top", "menu", "home"),
+    *("loading", "table of contents", "contents", "in this article", "on this page", "jump to"),
 )
-_LEAD = re.compile("[a-z]*")
+# The starts by their first two characters (every start has two at least).
+_STARTS_BY_HEAD: dict[str, tuple[tuple[str, str], ...]] = {}
+for _start in _STARTS:
+    _text, _need = (_start[:-1], _start[-1]) if _start[-1] in "+:" else (_start, "")
+    _STARTS_BY_HEAD[_text[:2]] = (*_STARTS_BY_HEAD.get(_text[:2], ()), (_text, _need))
+del _start, _text, _need
+_DASHES = ("-", "–", ":")
+# Characters that re's case-insensitive matching folds to ASCII letters other
+# than as str.lower does (dotless i, long s, dotted capital I); the title case
+# letters, and the lower case characters that are not letters (small roman
+# numerals, circled letters), where str.isupper and _is_shouted_teaser part:
+# a paragraph holding one is not screened.
+_UNSCREENED = re.compile("[ıſİǅǈǋǲᾈ-ᾏᾘ-ᾟᾨ-ᾯᾼῌῼ\u0345\u2170-\u217f\u24d0-\u24e9]")
+# The agencies (and photo agencies) a caption can end with, glued after its ".".
+_GLUED_ENDS = frozenset(f".{name.lower()}" for name in (*AGENCIES, "Getty Images", "AP Photo"))
+_LONGEST_GLUED = max(map(len, _GLUED_ENDS))
+_CREDIT_STARTS = tuple(
+    word
+    for word in (
+        *("photo", "photos", "photograph", "image", "images", "picture", "illustration"),
+        *("credit", "credits", "illustrative", "file photo", "source", "ảnh", "foto", "bild"),
+        "фото",
+    )
+)
 
 
 def _might_be_a_line(paragraph: str, words: int) -> bool:
-    """Whether a line rule could take an ASCII ``paragraph`` of ``words`` words.
+    """Whether a line rule could take ``paragraph`` (of ``words`` words); False rules all out.
 
     The screen of ``_drop_lines``: each test is a necessary condition of some
     rule's test, and a paragraph that passes none is taken by no line rule. It
-    ends in ")" or a letter (a photo credit, an agency glued to a caption);
-    it starts with a digit or a word a label can start with (``_LEADS``); a
-    copyright line; a headline in capitals; a short line with a digit (a
-    timestamp); a word a rule needs somewhere (``_needs_a_word``).
-    ``str.lower`` is exactly the case folding of the rules' ``re.I`` patterns
-    on ASCII text.
+    begins as a label does (``_STARTS``), or with a digit ("12 comments"); it
+    ends in a photo credit in parentheses or an agency glued after a caption's
+    "."; a copyright line; a headline in capitals; a short line with a digit
+    and no "%" (a timestamp); a word a rule needs somewhere (``_needs_a_word``).
+    The tests run on ``str.lower()``, the case folding of the rules' ``re.I``
+    patterns but for the characters of ``_UNSCREENED``, which let a paragraph
+    through whatever it holds.
     """
     low = paragraph.lower()
-    tail = low.rstrip()[-1:]
-    return (
-        tail == ")"
-        or tail.isalpha()
-        or low[:1].isdigit()
-        or _LEAD.match(low.lstrip("[(")).group() in _LEADS  # type: ignore[union-attr]
-        or low.startswith(_COPYRIGHT_STARTS)
-        or (words >= _MIN_SHOUTED_WORDS and paragraph.isupper())
-        or (words <= _MAX_TIMESTAMP_WORDS and any(digit in low for digit in _DIGITS))
+    head = low[1:] if low[:1] in "[(" else low
+    starts = _STARTS_BY_HEAD.get(head[:2])
+    if starts is not None:
+        for text, need in starts:
+            if head.startswith(text) and (
+                not need or (need == ":" and ":" in low) or any(d in low for d in _DASHES)
+            ):
+                return True
+    if low[:1].isdigit():
+        return True
+    tail = low.rstrip()
+    if tail[-1:] == ")":
+        paren = tail.rfind("(")
+        if paren >= 0 and tail.startswith(_CREDIT_STARTS, paren + 1):
+            return True
+    dot = tail.rfind(".", max(len(tail) - _LONGEST_GLUED, 0))
+    if (dot >= 0 and tail[dot:] in _GLUED_ENDS) or (
+        words >= _MIN_SHOUTED_WORDS and paragraph.isupper()
+    ):
+        return True
+    if (
+        low.startswith(_COPYRIGHT_STARTS)
+        or (
+            words <= _MAX_TIMESTAMP_WORDS
+            and "%" not in paragraph
+            and _DIGIT.search(paragraph) is not None
+        )
         or _needs_a_word(low, words)
-    )
+    ):
+        return True
+    return not paragraph.isascii() and _UNSCREENED.search(paragraph) is not None
 
 
 def _needs_a_word(low: str, words: int) -> bool:
@@ -684,8 +738,13 @@ def _needs_a_word(low: str, words: int) -> bool:
     A cookie notice (``cookie_notice``, 60 words at most); a reporting credit
     ("Reporting by", "X contributed", "Source: X") or an e-mail address alone
     (45); a newsletter prompt (the last alternative of ``_NEWSLETTER``), a
-    copyright line or a share link after a quote (30).
+    copyright line, a share link after a quote, alt text glued to a caption
+    ("ảnh 1") (30, 80 for the caption).
     """
+    if words > _MAX_CAPTION_WORDS:
+        return False
+    if "ảnh" in low:
+        return True
     if words > _MAX_NOTICE_WORDS:
         return False
     if "cookie" in low:
@@ -695,12 +754,16 @@ def _needs_a_word(low: str, words: int) -> bool:
     if "@" in low or "ing by" in low or "contributed" in low or "source:" in low:
         return True
     return words <= _MAX_TEASER_LINE_WORDS and (
-        "newsletter" in low or "all rights reserved" in low or low.endswith("click to tweet")
+        "newsletter" in low
+        or "all rights reserved" in low
+        or "click to tweet" in low
+        or "무단전재" in low
+        or "版权所有" in low
+        or "tous droits réservés" in low
     )
 
 
-_COPYRIGHT_STARTS = ("copyright", "(c)")
-_DIGITS = "0123456789"
+_COPYRIGHT_STARTS = ("copyright", "(c)", "©")
 
 
 # Order matters: the teaser block is cut first so its captions are not counted
