@@ -212,8 +212,11 @@ def test_a_page_the_fast_pass_misses_is_rescued_by_the_full_cascade(name: str) -
 
     truth = json.loads((WCXB / "truth.json").read_text(encoding="utf-8"))[name]
     html = decode_file(gzip.decompress((WCXB / "html" / name).read_bytes()))
-    fast_only = extract_html(html, url=truth["url"], config=CONFIG, disabled_steps=("rescue",))
-    rescued = extract_html(html, url=truth["url"], config=CONFIG)
+    # 0214's body class holds "ad" ("body-ad-wrapper"): unmask_body alone finds it now.
+    fast_only = extract_html(
+        html, url=truth["url"], config=CONFIG, disabled_steps=("rescue", "unmask_body")
+    )
+    rescued = extract_html(html, url=truth["url"], config=CONFIG, disabled_steps=("unmask_body",))
     assert score_page(truth["text"], "\n\n".join(fast_only.paragraphs)).recall < 0.2
     assert score_page(truth["text"], "\n\n".join(rescued.paragraphs)).recall > 0.85
 
@@ -285,3 +288,57 @@ def test_a_data_table_row_stays_one_line() -> None:
     )
     paragraphs = extract_html(html, config=CONFIG).paragraphs
     assert "Hue 120 mm" in paragraphs
+
+
+def builder_page(body_class: str, *, aside: str = "") -> str:
+    """A page whose article sits in a container of a page builder or theme."""
+    intro = (
+        "<div class='intro'><p>Welcome to the Example Gazette, the paper of record for the "
+        "valley since 1901, read by farmers, teachers and everyone else who lives here.</p>"
+        "<p>Our newsroom is open every day of the week from nine in the morning, and letters "
+        "to the editor can be dropped at the front desk at any time.</p></div>"
+    )
+    return (
+        f"<html><head><title>Budget passes</title></head><body>{intro}"
+        f"<div class='{body_class}'><h1>Budget passes</h1><p>{PROSE}</p><p>{SECOND}</p>"
+        f"<p>{THIRD}</p></div>{aside}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "body_class",
+    ["page1-footer", "listicle-slides", "sidebar-layout", "elementor-widget-text-editor"],
+)
+def test_a_body_whose_class_holds_a_chrome_word_is_kept(body_class: str) -> None:
+    # trafilatura matches "footer", "slide", "sidebar", "widget" inside these names.
+    html = builder_page(body_class)
+    assert THIRD in extract_html(html, config=CONFIG).paragraphs
+    masked = extract_html(html, config=CONFIG, disabled_steps=("unmask_body",)).paragraphs
+    assert THIRD not in masked
+
+
+def test_a_sidebar_with_less_than_half_the_prose_is_still_discarded() -> None:
+    aside = (
+        "<div class='sidebar'><p>Our sister paper in the hills covers the farming news of the "
+        "region every week, with prices, weather and the results of the county fair.</p></div>"
+    )
+    paragraphs = extract_html(builder_page("story", aside=aside), config=CONFIG).paragraphs
+    assert THIRD in paragraphs
+    assert not any("sister paper" in p for p in paragraphs)
+
+
+def test_only_the_chrome_words_of_a_body_class_are_taken_out() -> None:
+    from lxml.html import fromstring
+
+    from cleanpipe.stages.html import _take_out_chrome_words
+
+    tree = fromstring(
+        '<div><div class="elementor-widget elementor-widget-theme-post-content" id="main">'
+        '<p>x</p></div><div class="sidebar" style="display:none"><p>y</p></div></div>'
+    )
+    body, hidden = tree
+    _take_out_chrome_words(body)
+    assert body.get("class") == "elementor elementor-theme-post-content"  # the hint stays
+    assert body.get("id") == "main"
+    _take_out_chrome_words(hidden)  # hidden by its style as well: left as it is
+    assert hidden.get("class") == "sidebar"

@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict
 from trafilatura.baseline import html2txt
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
+from trafilatura.xpaths import OVERALL_DISCARD_XPATH
 
 from cleanpipe.config import ExtractConfig
 
@@ -68,6 +69,7 @@ class HtmlExtract(BaseModel):
 # The steps of the HTML path that can be switched off one at a time (the
 # extraction benchmark's ablation): what each costs and buys, measured.
 HTML_STEPS: tuple[str, ...] = (
+    "unmask_body",
     "join_split_bodies",
     "mark_links",
     "fast_mode",
@@ -116,6 +118,8 @@ def extract_html(
     # Metadata first: the extraction below consumes a copy of the tree, but link
     # marking changes the text of this one.
     meta = _metadata(tree, url)
+    if "unmask_body" not in disabled_steps:
+        _unmask_body(tree)
     if "join_split_bodies" not in disabled_steps:
         _join_split_bodies(tree)
     if "mark_links" not in disabled_steps:
@@ -189,6 +193,122 @@ def _rescue(
 
 def _text_chars(body: _Element) -> int:
     return sum(len(text.strip()) for text in body.itertext())
+
+
+# A paragraph of prose, for the test below: this many words, and mostly not link text.
+_MIN_PROSE_PARAGRAPH_WORDS = 15
+_MAX_PROSE_PARAGRAPH_LINK_SHARE = 0.2
+# A container holding at least this share of the page's prose is the article's body.
+_MIN_BODY_PROSE_SHARE = 0.5
+_DIGIT = re.compile(r"\d")
+_CLASS_PART = re.compile(r"[-_]+")
+
+
+def _unmask_body(tree: HtmlElement) -> None:
+    """Take the chrome words out of the class of a body that trafilatura would discard as chrome.
+
+    trafilatura discards containers whose class or id holds a word of its
+    boilerplate vocabulary, and matches those words inside longer names: a page
+    builder's text widget ("elementor-widget-text-editor", "hs_cos_wrapper_widget"),
+    a "sidebar-layout", "page1-footer", "listicle-slides", "barrons-article-wrap"
+    (measured: whole articles lost, or only their first screen kept, on 30 pages
+    of WCXB-dev and one of ScrapingHub). When one such container holds most of the
+    page's prose, it is the article, not chrome: the parts of its class and id that
+    trigger the vocabulary are removed (the rest, "post-content" among them, stays
+    as a hint), and so are they in the containers of the same kind beside it (the
+    other text widgets of the page builder) that hold prose. trafilatura's own
+    guard undoes all of its discards only when they would take nearly all the text.
+    """
+    # Only the few elements that hold half the prose are tested (a chain from the
+    # root down): running trafilatura's expressions over the whole raw tree would
+    # cost a third of an extraction.
+    prose = _prose_words(tree)
+    total = prose.get(tree, 0)
+    bodies = [
+        elem
+        for elem, words in prose.items()
+        if words >= _MIN_BODY_PROSE_SHARE * total
+        and elem is not tree
+        and _discarded(elem.tag, _attributes(elem))
+    ]
+    if not bodies:
+        return
+    kinds = {_kind_of(elem) for elem in bodies}
+    for elem in list(tree.iter({tag for tag, _, _ in kinds})):
+        if elem in bodies or (
+            _kind_of(elem) in kinds
+            and prose.get(elem, 0)
+            and _discarded(elem.tag, _attributes(elem))
+        ):
+            _take_out_chrome_words(elem)
+
+
+def _prose_words(tree: HtmlElement) -> dict[HtmlElement, int]:
+    """The words of prose paragraphs under each element (the root included)."""
+    words: dict[HtmlElement, int] = {}
+    for paragraph in tree.iter("p", "li"):
+        text = paragraph.text_content()
+        count = len(text.split())
+        if count < _MIN_PROSE_PARAGRAPH_WORDS:
+            continue
+        linked = sum(len(link.text_content()) for link in paragraph.iter("a"))
+        if linked > _MAX_PROSE_PARAGRAPH_LINK_SHARE * len(text):
+            continue
+        for elem in (paragraph, *paragraph.iterancestors()):
+            words[elem] = words.get(elem, 0) + count
+    return words
+
+
+def _kind_of(elem: HtmlElement) -> tuple[str, frozenset[str], str]:
+    """Tag, class words and id, numbered parts aside: the same for the widgets of one kind."""
+    classes = frozenset(c for c in (elem.get("class") or "").split() if not _DIGIT.search(c))
+    ident = elem.get("id") or ""
+    return (elem.tag, classes, "" if _DIGIT.search(ident) else ident)
+
+
+def _take_out_chrome_words(elem: HtmlElement) -> None:
+    """Remove from class and id the parts that trafilatura's discard vocabulary matches.
+
+    Each class word is tried alone, then each of its dash-separated parts, against
+    trafilatura's own XPath expressions (on a bare element of the same tag), so no
+    vocabulary is copied here. Nothing changes when the element still matches
+    without them (hidden by its style, say).
+    """
+    values = {key: elem.get(key) or "" for key in ("class", "id")}
+    for key, value in values.items():
+        kept = []
+        for word in value.split():
+            if not _discarded(elem.tag, {key: word}):
+                kept.append(word)
+                continue
+            parts = [part for part in _CLASS_PART.split(word) if part]
+            rest = "-".join(part for part in parts if not _discarded(elem.tag, {key: part}))
+            if rest and not _discarded(elem.tag, {key: rest}):
+                kept.append(rest)
+        values[key] = " ".join(kept)
+    if _discarded(elem.tag, {**_attributes(elem), **values}):
+        return
+    for key, value in values.items():
+        if value:
+            elem.set(key, value)
+        elif key in elem.attrib:
+            del elem.attrib[key]
+
+
+def _discarded(tag: str, attributes: dict[str, str]) -> bool:
+    """Whether trafilatura's discard expressions match an element with these attributes."""
+    probe = _PROBE.makeelement("div")
+    probe.append(_PROBE.makeelement(tag, attributes))
+    return any(xpath(probe) for xpath in OVERALL_DISCARD_XPATH)
+
+
+def _attributes(elem: HtmlElement) -> dict[str, str]:
+    """The element's attributes that a copy can carry (not "@click" and the like)."""
+    return {key: value for key, value in elem.attrib.items() if _XML_NAME.match(key)}
+
+
+_PROBE = HtmlElement("div")
+_XML_NAME = re.compile(r"[A-Za-z_][\w.-]*\Z")
 
 
 # A container whose class names it the article's body ("article__body", "post-content",
