@@ -342,3 +342,13 @@ def test_only_the_chrome_words_of_a_body_class_are_taken_out() -> None:
     assert body.get("id") == "main"
     _take_out_chrome_words(hidden)  # hidden by its style as well: left as it is
     assert hidden.get("class") == "sidebar"
+
+
+def test_each_list_has_its_own_id() -> None:
+    from lxml import etree
+
+    from cleanpipe.stages.html import _blocks
+
+    lists = "".join(f"<list><item>Item {i}</item></list>" for i in range(50))
+    blocks = _blocks(etree.fromstring(f"<body>{lists}</body>"))
+    assert len({b.list_id for b in blocks}) == 50

@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import count
 
 import trafilatura
 from htmldate import find_date
@@ -458,11 +460,15 @@ class _Block:
     list_id: int = -1  # items of one list share it
     in_page_chars: int = 0  # of the link text, what links to places in the page
 
-    @property
-    def link_density(self) -> float:
-        return self.link_chars / _visible(self.text) if self.text else 0.0
+    @cached_property
+    def visible_chars(self) -> int:
+        return _visible(self.text)
 
-    @property
+    @cached_property
+    def link_density(self) -> float:
+        return self.link_chars / self.visible_chars if self.text else 0.0
+
+    @cached_property
     def words(self) -> int:
         return len(self.text.split())
 
@@ -474,7 +480,9 @@ _CONTAINER_TAGS = {"p", "head", "quote", "code", "item", "list", "table", "row",
 def _blocks(body: _Element, *, layout_rows: bool = True) -> list[_Block]:
     """Flatten trafilatura's body tree into blocks, in document order."""
     out: list[_Block] = []
-    _walk(body, out, list_id=-1, layout_rows=layout_rows)
+    # Lists are numbered in order; an element's id() would not do, since lxml
+    # frees the proxy of a list once walked and may give its address to the next.
+    _walk(body, out, list_id=-1, lists=count(), layout_rows=layout_rows)
     return out
 
 
@@ -483,6 +491,7 @@ def _walk(
     out: list[_Block],
     *,
     list_id: int,
+    lists: Iterator[int],
     blocks_only: bool = False,
     layout_rows: bool = True,
 ) -> None:
@@ -490,24 +499,33 @@ def _walk(
         tag = child.tag
         if blocks_only and tag != "graphic" and not _is_block(child):
             if _has_block_children(child):  # a wrapper (trafilatura's <block>) of blocks
-                _walk(child, out, list_id=list_id, blocks_only=True, layout_rows=layout_rows)
+                _walk(
+                    child,
+                    out,
+                    list_id=list_id,
+                    lists=lists,
+                    blocks_only=True,
+                    layout_rows=layout_rows,
+                )
             continue  # inline: already rendered, tail and all, with its container's text
         if tag == "graphic":
             out.append(_Block("graphic", ""))
         elif tag == "list":
-            _walk(child, out, list_id=id(child), layout_rows=layout_rows)
+            _walk(child, out, list_id=next(lists), lists=lists, layout_rows=layout_rows)
         elif tag == "table":
-            _walk(child, out, list_id=-1, layout_rows=layout_rows)
+            _walk(child, out, list_id=-1, lists=lists, layout_rows=layout_rows)
         elif tag == "row" and layout_rows and _is_layout_row(child):
             # A page laid out in a table: a cell holds the article's headings and
             # paragraphs, each a block of its own, not one line of a data row
             # (which glued headline, date and body into a single paragraph).
-            _walk(child, out, list_id=list_id, layout_rows=layout_rows)
+            _walk(child, out, list_id=list_id, lists=lists, layout_rows=layout_rows)
         elif _has_block_children(child):
             # A container (an item holding a sub-list, a quote holding paragraphs):
             # its own loose text first, then each inner block on its own.
             out.extend(_render(child, _kind(tag), list_id, stop_at_blocks=True))
-            _walk(child, out, list_id=list_id, blocks_only=True, layout_rows=layout_rows)
+            _walk(
+                child, out, list_id=list_id, lists=lists, blocks_only=True, layout_rows=layout_rows
+            )
         else:
             out.extend(_render(child, _kind(tag), list_id))
         if child.tail and child.tail.strip():
@@ -624,7 +642,7 @@ def _link_lists(blocks: list[_Block]) -> set[int]:
     for block in blocks:
         if block.kind == "item" and block.list_id != -1:
             links[block.list_id] = links.get(block.list_id, 0) + block.link_chars
-            chars[block.list_id] = chars.get(block.list_id, 0) + _visible(block.text)
+            chars[block.list_id] = chars.get(block.list_id, 0) + block.visible_chars
     return {i for i in links if chars[i] and links[i] / chars[i] >= _MAX_LIST_LINK_SHARE}
 
 
@@ -650,7 +668,7 @@ def _drop_toc(blocks: list[_Block]) -> list[_Block]:
     for index, block in enumerate(blocks):
         if block.kind == "item" and block.list_id != -1:
             in_page[block.list_id] = in_page.get(block.list_id, 0) + block.in_page_chars
-            chars[block.list_id] = chars.get(block.list_id, 0) + _visible(block.text)
+            chars[block.list_id] = chars.get(block.list_id, 0) + block.visible_chars
             items[block.list_id] = items.get(block.list_id, 0) + 1
             later = headings.get(" ".join(_words(block.text)), -1) > index
             headed[block.list_id] = headed.get(block.list_id, 0) + later
@@ -732,7 +750,9 @@ def _words(text: str) -> list[str]:
 
 
 def _visible(text: str) -> int:
-    return sum(not c.isspace() and c not in _MARKS for c in text)
+    # str.split and str.isspace agree on what is white space.
+    squeezed = "".join(text.split())
+    return len(squeezed) - sum(squeezed.count(mark) for mark in _MARKS)
 
 
 _MARKS = {_LINK_OPEN, _LINK_CLOSE, _IN_PAGE}
