@@ -352,3 +352,35 @@ def test_each_list_has_its_own_id() -> None:
     lists = "".join(f"<list><item>Item {i}</item></list>" for i in range(50))
     blocks = _blocks(etree.fromstring(f"<body>{lists}</body>"))
     assert len({b.list_id for b in blocks}) == 50
+
+
+EMBEDDED = (
+    "The table below lists what each district will receive next year, from the schools in "
+    "the hills to the roads along the river and the new bridge in the north."
+)
+BIO = (
+    "Jane Doe has covered the city council for the Example Gazette for twelve years, and "
+    "before that she wrote about farming and the weather in the valley."
+)
+
+
+def embed_page(end: str = "") -> str:
+    """An article with a page builder's embed ("w-embed") in the middle of its prose."""
+    return page(
+        f"<h1>Budget passes</h1><p>{PROSE}</p><p>{SECOND}</p>"
+        f"<div class='w-embed'><p>{EMBEDDED}</p></div><p>{THIRD}</p>{end}"
+    )
+
+
+def test_prose_that_the_chrome_words_hit_inside_the_article_is_kept() -> None:
+    paragraphs = extract_html(embed_page(), config=CONFIG).paragraphs
+    assert paragraphs == (PROSE, SECOND, EMBEDDED, THIRD)
+    masked = extract_html(embed_page(), config=CONFIG, disabled_steps=("unmask_inner",))
+    assert masked.paragraphs == (PROSE, SECOND, THIRD)
+
+
+def test_nothing_is_unmasked_where_chrome_with_prose_ends_the_article() -> None:
+    # The author box stays discarded; unmasking the embed alone would let
+    # trafilatura's all-or-nothing guard decide differently about the rest.
+    html = embed_page(f"<div class='author-bio'><p>{BIO}</p></div>")
+    assert extract_html(html, config=CONFIG).paragraphs == (PROSE, SECOND, THIRD)

@@ -35,7 +35,7 @@ import logging
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import count
 
 import trafilatura
@@ -72,6 +72,7 @@ class HtmlExtract(BaseModel):
 # extraction benchmark's ablation): what each costs and buys, measured.
 HTML_STEPS: tuple[str, ...] = (
     "unmask_body",
+    "unmask_inner",
     "join_split_bodies",
     "mark_links",
     "fast_mode",
@@ -120,8 +121,12 @@ def extract_html(
     # Metadata first: the extraction below consumes a copy of the tree, but link
     # marking changes the text of this one.
     meta = _metadata(tree, url)
-    if "unmask_body" not in disabled_steps:
-        _unmask_body(tree)
+    if not {"unmask_body", "unmask_inner"} <= set(disabled_steps):
+        prose = _prose_stats(tree)
+        if "unmask_body" not in disabled_steps:
+            _unmask_body(tree, prose)
+        if "unmask_inner" not in disabled_steps:
+            _unmask_inner(tree, prose)
     if "join_split_bodies" not in disabled_steps:
         _join_split_bodies(tree)
     if "mark_links" not in disabled_steps:
@@ -197,7 +202,7 @@ def _text_chars(body: _Element) -> int:
     return sum(len(text.strip()) for text in body.itertext())
 
 
-# A paragraph of prose, for the test below: this many words, and mostly not link text.
+# A paragraph of prose, for the tests below: this many words, and mostly not link text.
 _MIN_PROSE_PARAGRAPH_WORDS = 15
 _MAX_PROSE_PARAGRAPH_LINK_SHARE = 0.2
 # A container holding at least this share of the page's prose is the article's body.
@@ -206,7 +211,16 @@ _DIGIT = re.compile(r"\d")
 _CLASS_PART = re.compile(r"[-_]+")
 
 
-def _unmask_body(tree: HtmlElement) -> None:
+@dataclass
+class _Prose:
+    """The prose paragraphs under one element: their words, and where the first and last stand."""
+
+    words: int
+    first: int  # the paragraphs' numbers, in document order
+    last: int
+
+
+def _unmask_body(tree: HtmlElement, prose: dict[HtmlElement, _Prose]) -> None:
     """Take the chrome words out of the class of a body that trafilatura would discard as chrome.
 
     trafilatura discards containers whose class or id holds a word of its
@@ -224,30 +238,64 @@ def _unmask_body(tree: HtmlElement) -> None:
     # Only the few elements that hold half the prose are tested (a chain from the
     # root down): running trafilatura's expressions over the whole raw tree would
     # cost a third of an extraction.
-    prose = _prose_words(tree)
-    total = prose.get(tree, 0)
+    total = prose[tree].words if tree in prose else 0
     bodies = [
         elem
-        for elem, words in prose.items()
-        if words >= _MIN_BODY_PROSE_SHARE * total
-        and elem is not tree
-        and _discarded(elem.tag, _attributes(elem))
+        for elem, under in prose.items()
+        if under.words >= _MIN_BODY_PROSE_SHARE * total and elem is not tree and _discarded(elem)
     ]
     if not bodies:
         return
     kinds = {_kind_of(elem) for elem in bodies}
     for elem in list(tree.iter({tag for tag, _, _ in kinds})):
-        if elem in bodies or (
-            _kind_of(elem) in kinds
-            and prose.get(elem, 0)
-            and _discarded(elem.tag, _attributes(elem))
-        ):
+        if elem in bodies or (_kind_of(elem) in kinds and elem in prose and _discarded(elem)):
             _take_out_chrome_words(elem)
 
 
-def _prose_words(tree: HtmlElement) -> dict[HtmlElement, int]:
-    """The words of prose paragraphs under each element (the root included)."""
-    words: dict[HtmlElement, int] = {}
+def _unmask_inner(tree: HtmlElement, prose: dict[HtmlElement, _Prose]) -> None:
+    """Take the chrome words out of the containers of prose that stand inside the article.
+
+    The vocabulary also hits parts of an article: a table in a page builder's
+    embed ("w-embed"), the slides of a listicle, the panes of an accordion, an
+    embedded post. A container of prose with article prose before and after it
+    (within the body, the deepest element holding half the page's prose) is part
+    of the article; chrome (share bars, author boxes, related posts) stands at
+    its ends. This is done only where every container of prose that the
+    vocabulary hits in the body is such a part: trafilatura keeps all or
+    nothing of its discards (see ``_unmask_body``), and unmasking some would let
+    it discard the others.
+    """
+    total = prose[tree].words if tree in prose else 0
+    body = max(
+        (elem for elem, under in prose.items() if under.words >= _MIN_BODY_PROSE_SHARE * total),
+        key=lambda elem: prose[elem].first - prose[elem].last,  # the narrowest
+        default=None,
+    )
+    if body is None:
+        return
+    span = prose[body]
+    masked = [
+        elem
+        for elem, under in prose.items()
+        if span.first <= under.first
+        and under.last <= span.last
+        and elem is not body
+        and body in elem.iterancestors()
+        and _discarded(elem)
+    ]
+    inner = [
+        elem for elem in masked if span.first < prose[elem].first and prose[elem].last < span.last
+    ]
+    if not inner or len(inner) < len(masked):
+        return
+    for elem in inner:
+        _take_out_chrome_words(elem)
+
+
+def _prose_stats(tree: HtmlElement) -> dict[HtmlElement, _Prose]:
+    """The prose paragraphs under each element that holds any (the root included)."""
+    prose: dict[HtmlElement, _Prose] = {}
+    number = 0
     for paragraph in tree.iter("p", "li"):
         text = paragraph.text_content()
         count = len(text.split())
@@ -256,9 +304,15 @@ def _prose_words(tree: HtmlElement) -> dict[HtmlElement, int]:
         linked = sum(len(link.text_content()) for link in paragraph.iter("a"))
         if linked > _MAX_PROSE_PARAGRAPH_LINK_SHARE * len(text):
             continue
+        number += 1
         for elem in (paragraph, *paragraph.iterancestors()):
-            words[elem] = words.get(elem, 0) + count
-    return words
+            under = prose.get(elem)
+            if under is None:
+                prose[elem] = _Prose(count, number, number)
+            else:
+                under.words += count
+                under.last = number
+    return prose
 
 
 def _kind_of(elem: HtmlElement) -> tuple[str, frozenset[str], str]:
@@ -280,15 +334,15 @@ def _take_out_chrome_words(elem: HtmlElement) -> None:
     for key, value in values.items():
         kept = []
         for word in value.split():
-            if not _discarded(elem.tag, {key: word}):
+            if not _discarded(elem, {key: word}):
                 kept.append(word)
                 continue
             parts = [part for part in _CLASS_PART.split(word) if part]
-            rest = "-".join(part for part in parts if not _discarded(elem.tag, {key: part}))
-            if rest and not _discarded(elem.tag, {key: rest}):
+            rest = "-".join(part for part in parts if not _discarded(elem, {key: part}))
+            if rest and not _discarded(elem, {key: rest}):
                 kept.append(rest)
         values[key] = " ".join(kept)
-    if _discarded(elem.tag, {**_attributes(elem), **values}):
+    if _discarded(elem, {**_attributes(elem), **values}):
         return
     for key, value in values.items():
         if value:
@@ -297,10 +351,19 @@ def _take_out_chrome_words(elem: HtmlElement) -> None:
             del elem.attrib[key]
 
 
-def _discarded(tag: str, attributes: dict[str, str]) -> bool:
-    """Whether trafilatura's discard expressions match an element with these attributes."""
+def _discarded(elem: HtmlElement, attributes: dict[str, str] | None = None) -> bool:
+    """Whether trafilatura's discard expressions match ``elem`` (with ``attributes`` instead)."""
+    if attributes is None:
+        attributes = _attributes(elem)
+    return _discards(elem.tag, tuple(sorted(attributes.items())))
+
+
+@lru_cache(maxsize=4096)
+def _discards(tag: str, attributes: tuple[tuple[str, str], ...]) -> bool:
+    # Cached: a site's widgets repeat their classes, and the expressions are
+    # regular-expression tests run through Python.
     probe = _PROBE.makeelement("div")
-    probe.append(_PROBE.makeelement(tag, attributes))
+    probe.append(_PROBE.makeelement(tag, dict(attributes)))
     return any(xpath(probe) for xpath in OVERALL_DISCARD_XPATH)
 
 
