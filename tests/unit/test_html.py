@@ -384,3 +384,16 @@ def test_nothing_is_unmasked_where_chrome_with_prose_ends_the_article() -> None:
     # trafilatura's all-or-nothing guard decide differently about the rest.
     html = embed_page(f"<div class='author-bio'><p>{BIO}</p></div>")
     assert extract_html(html, config=CONFIG).paragraphs == (PROSE, SECOND, THIRD)
+
+
+def test_a_shopping_list_after_the_last_paragraph_keeps_its_links() -> None:
+    from cleanpipe.stages.html import _Block, _drop_chrome
+
+    prose = _Block("p", PROSE)
+    items = [_Block("p", f"{n}) Lego Star Wars bomber") for n in (1, 2, 3)]
+    links = [_Block("p", f"http://amzn.to/{n}", link_chars=16) for n in (1, 2, 3)]
+    deals = [items[0], links[0], items[1], links[1], items[2], links[2]]
+    # Each link stands between two lines of the list; the last one ends the page.
+    assert _drop_chrome([prose, prose, *deals], "") == [prose, prose, *deals[:-1]]
+    more = [_Block("head", "More stories"), links[0], links[1]]
+    assert _drop_chrome([prose, prose, *more], "") == [prose, prose]

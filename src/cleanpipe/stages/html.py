@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import count
@@ -781,24 +781,41 @@ def _drop_chrome(
     headline_at = next(
         (i for i in range(first) if title and _same_text(blocks[i].text, title)), None
     )
+
+    def trailing_chrome(index: int) -> bool:
+        block = blocks[index]
+        return index > last and (
+            block.kind == "head" or block.link_density >= _MAX_LINK_DENSITY or in_link_list(block)
+        )
+
+    shown = [i for i, block in enumerate(blocks) if block.kind != "graphic"]
     kept = []
-    for index, block in enumerate(blocks):
-        if block.kind == "graphic":
-            continue
+    for position, index in enumerate(shown):
+        block = blocks[index]
         if headline and index < first and (index == headline_at or block.kind == "head"):
             continue
         if (
             trailing
-            and index > last
-            and (
-                block.kind == "head"
-                or block.link_density >= _MAX_LINK_DENSITY
-                or in_link_list(block)
-            )
+            and trailing_chrome(index)
+            and (block.kind == "head" or not _between_text(position, shown, trailing_chrome))
         ):
             continue  # "More stories" headings and lists of links after the article
         kept.append(block)
     return kept
+
+
+def _between_text(position: int, shown: list[int], chrome: Callable[[int], bool]) -> bool:
+    """Whether a link line after the article stands between two lines that stay.
+
+    Such a line belongs to a list that the text goes on with (a shopping list:
+    an item, its link, the next item, …), not to the page's links after the
+    article (measured: ScrapingHub's pages of deals lost their links).
+    """
+    return (
+        0 < position < len(shown) - 1
+        and not chrome(shown[position - 1])
+        and not chrome(shown[position + 1])
+    )
 
 
 def _same_text(a: str, b: str) -> bool:
