@@ -397,3 +397,20 @@ def test_a_shopping_list_after_the_last_paragraph_keeps_its_links() -> None:
     assert _drop_chrome([prose, prose, *deals], "") == [prose, prose, *deals[:-1]]
     more = [_Block("head", "More stories"), links[0], links[1]]
     assert _drop_chrome([prose, prose, *more], "") == [prose, prose]
+
+
+def test_the_page_text_is_counted_about_as_html2txt_does() -> None:
+    from lxml.html import fromstring
+    from trafilatura.baseline import html2txt
+
+    from cleanpipe.stages.html import _page_text_chars
+
+    html = (
+        "<html><head><style>p { color: red }</style></head><body><div>"
+        f"<p>{PROSE}</p><script>var x = 'not text';</script><p>{SECOND}</p>"
+        "<aside>Sister papers</aside><footer>Copyright</footer></div></body></html>"
+    )
+    expected = len(html2txt(fromstring(html)))
+    # Scripts, styles, asides and footers left out; only the spaces that html2txt
+    # puts between blocks (here "them.Later") are not counted.
+    assert expected - 5 <= _page_text_chars(fromstring(html)) <= expected

