@@ -55,16 +55,6 @@ def test_trailing_list_of_links_is_dropped_but_links_in_prose_stay() -> None:
     assert paragraphs == (f"{PROSE} More here.", PROSE)
 
 
-def test_link_lines_between_paragraphs_are_kept_and_after_them_dropped() -> None:
-    from cleanpipe.stages.html import _Block, _drop_chrome
-
-    prose = _Block("p", PROSE)
-    deal = _Block("item", "Get it on Amazon for $39", link_chars=19)
-    related = _Block("item", "Flood waters recede in the north", link_chars=27)
-    kept = _drop_chrome([prose, deal, prose, _Block("head", "More stories"), related], "")
-    assert kept == [prose, deal, prose]
-
-
 SECOND = (
     "Later in the evening the mayor said the city would borrow to pay for the bridge, "
     "a plan that the opposition called reckless and that voters will judge next spring."
@@ -91,53 +81,6 @@ def test_a_body_split_by_an_advert_is_joined_in_order() -> None:
     advert = '<div class="ad"><span class="ad-label">Advertisement</span></div>'
     paragraphs = extract_html(split_page(advert), config=CONFIG).paragraphs
     assert paragraphs == (PROSE, SECOND, THIRD)
-
-
-def test_containers_with_text_between_them_are_not_joined() -> None:
-    # Prose outside both containers: they are not one run of article, and joining
-    # them would move the second part above that prose.
-    from lxml.html import fromstring
-
-    from cleanpipe.stages.html import _join_split_bodies
-
-    advert = fromstring(split_page('<div class="ad">Advertisement</div>'))
-    _join_split_bodies(advert)
-    assert len(advert.xpath('//div[@class="body article__body"]')) == 1
-    prose = fromstring(split_page(f'<div class="note"><p>{SECOND}</p></div>'))
-    _join_split_bodies(prose)
-    assert len(prose.xpath('//div[@class="body article__body"]')) == 2
-
-
-def test_teaser_summaries_with_a_body_class_are_not_joined_to_the_article() -> None:
-    from lxml.html import fromstring
-
-    from cleanpipe.stages.html import _join_split_bodies
-
-    teaser = '<div class="post-content"><p>Flood waters recede in the north.</p></div>'
-    tree = fromstring(
-        f'<html><body><div class="post-content"><p>{PROSE}</p></div>{teaser}{teaser}</body></html>'
-    )
-    _join_split_bodies(tree)
-    assert len(tree.xpath('//div[@class="post-content"]')) == 3
-
-
-def test_a_trailing_list_of_mostly_links_is_dropped_even_where_items_have_summaries() -> None:
-    from cleanpipe.stages.html import _Block, _drop_chrome
-
-    prose = _Block("p", PROSE)
-    # Headline link plus a line of summary: each item under half links, the list as a whole not.
-    teasers = [
-        _Block("item", "How the river flooded the old town and why", link_chars=34, list_id=7),
-        _Block(
-            "item", "What the budget means for you; plus, the latest news", link_chars=15, list_id=7
-        ),
-    ]
-    steps = [
-        _Block("item", "Chop the onions finely and fry them gently", list_id=8),
-        _Block("item", "Add the rice and stir for two minutes", list_id=8),
-    ]
-    assert _drop_chrome([prose, prose, *teasers], "") == [prose, prose]
-    assert _drop_chrome([prose, prose, *steps], "") == [prose, prose, *steps]
 
 
 def test_empty_or_broken_pages_give_no_paragraphs() -> None:
@@ -229,7 +172,7 @@ def test_a_table_of_contents_and_its_label_are_dropped() -> None:
         f'<h2 id="roads">Roads for the north</h2><p>{PROSE} Roads.</p>'
         f'<h2 id="schools">Schools in the hills</h2><p>{PROSE} Schools.</p>'
     )
-    from cleanpipe.stages.html import _Block, _drop_toc
+    from cleanpipe.stages.html_blocks import Block, drop_toc
 
     extracted = extract_html(html, config=CONFIG)
     paragraphs = strip_boilerplate(extracted.paragraphs, title=extracted.title).paragraphs
@@ -237,33 +180,16 @@ def test_a_table_of_contents_and_its_label_are_dropped() -> None:
     assert paragraphs.count("Roads for the north") == 1
     # The same rule on blocks: by in-page links, and by items that repeat later headings.
     toc = [
-        _Block("p", "Contents"),
-        _Block("item", "Roads", 5, 1, 5),
-        _Block("item", "Hills", 5, 1, 5),
+        Block("p", "Contents"),
+        Block("item", "Roads", 5, 1, 5),
+        Block("item", "Hills", 5, 1, 5),
     ]
-    assert _drop_toc([_Block("p", PROSE), *toc]) == [_Block("p", PROSE)]
-    scripted = [_Block("item", "Roads", 0, 2), _Block("item", "Hills", 0, 2)]
-    later = [_Block("head", "Roads"), _Block("p", PROSE), _Block("head", "Hills")]
-    assert _drop_toc([*scripted, *later]) == later
-    links = [_Block("item", "Roads", 5, 3), _Block("item", "Hills", 5, 3)]  # links elsewhere
-    assert _drop_toc(links) == links
-
-
-def test_text_after_an_inner_block_comes_once_and_after_it() -> None:
-    from lxml import etree
-
-    from cleanpipe.stages.html import _blocks
-
-    body = etree.fromstring(
-        "<body><list><item>Pack the books first:<list><item>small boxes</item></list>"
-        "then tape them shut.</item></list><p>Done.</p></body>"
-    )
-    assert [b.text for b in _blocks(body)] == [
-        "Pack the books first:",
-        "small boxes",
-        "then tape them shut.",
-        "Done.",
-    ]
+    assert drop_toc([Block("p", PROSE), *toc]) == [Block("p", PROSE)]
+    scripted = [Block("item", "Roads", 0, 2), Block("item", "Hills", 0, 2)]
+    later = [Block("head", "Roads"), Block("p", PROSE), Block("head", "Hills")]
+    assert drop_toc([*scripted, *later]) == later
+    links = [Block("item", "Roads", 5, 3), Block("item", "Hills", 5, 3)]  # links elsewhere
+    assert drop_toc(links) == links
 
 
 def test_a_page_laid_out_in_a_table_keeps_its_paragraphs_apart() -> None:
@@ -327,33 +253,6 @@ def test_a_sidebar_with_less_than_half_the_prose_is_still_discarded() -> None:
     assert not any("sister paper" in p for p in paragraphs)
 
 
-def test_only_the_chrome_words_of_a_body_class_are_taken_out() -> None:
-    from lxml.html import fromstring
-
-    from cleanpipe.stages.html import _take_out_chrome_words
-
-    tree = fromstring(
-        '<div><div class="elementor-widget elementor-widget-theme-post-content" id="main">'
-        '<p>x</p></div><div class="sidebar" style="display:none"><p>y</p></div></div>'
-    )
-    body, hidden = tree
-    _take_out_chrome_words(body)
-    assert body.get("class") == "elementor elementor-theme-post-content"  # the hint stays
-    assert body.get("id") == "main"
-    _take_out_chrome_words(hidden)  # hidden by its style as well: left as it is
-    assert hidden.get("class") == "sidebar"
-
-
-def test_each_list_has_its_own_id() -> None:
-    from lxml import etree
-
-    from cleanpipe.stages.html import _blocks
-
-    lists = "".join(f"<list><item>Item {i}</item></list>" for i in range(50))
-    blocks = _blocks(etree.fromstring(f"<body>{lists}</body>"))
-    assert len({b.list_id for b in blocks}) == 50
-
-
 EMBEDDED = (
     "The table below lists what each district will receive next year, from the schools in "
     "the hills to the roads along the river and the new bridge in the north."
@@ -384,19 +283,6 @@ def test_nothing_is_unmasked_where_chrome_with_prose_ends_the_article() -> None:
     # trafilatura's all-or-nothing guard decide differently about the rest.
     html = embed_page(f"<div class='author-bio'><p>{BIO}</p></div>")
     assert extract_html(html, config=CONFIG).paragraphs == (PROSE, SECOND, THIRD)
-
-
-def test_a_shopping_list_after_the_last_paragraph_keeps_its_links() -> None:
-    from cleanpipe.stages.html import _Block, _drop_chrome
-
-    prose = _Block("p", PROSE)
-    items = [_Block("p", f"{n}) Lego Star Wars bomber") for n in (1, 2, 3)]
-    links = [_Block("p", f"http://amzn.to/{n}", link_chars=16) for n in (1, 2, 3)]
-    deals = [items[0], links[0], items[1], links[1], items[2], links[2]]
-    # Each link stands between two lines of the list; the last one ends the page.
-    assert _drop_chrome([prose, prose, *deals], "") == [prose, prose, *deals[:-1]]
-    more = [_Block("head", "More stories"), links[0], links[1]]
-    assert _drop_chrome([prose, prose, *more], "") == [prose, prose]
 
 
 def test_the_page_text_is_counted_about_as_html2txt_does() -> None:
