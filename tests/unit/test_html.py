@@ -55,16 +55,6 @@ def test_trailing_list_of_links_is_dropped_but_links_in_prose_stay() -> None:
     assert paragraphs == (f"{PROSE} More here.", PROSE)
 
 
-def test_link_lines_between_paragraphs_are_kept_and_after_them_dropped() -> None:
-    from cleanpipe.stages.html import _Block, _drop_chrome
-
-    prose = _Block("p", PROSE)
-    deal = _Block("item", "Get it on Amazon for $39", link_chars=19)
-    related = _Block("item", "Flood waters recede in the north", link_chars=27)
-    kept = _drop_chrome([prose, deal, prose, _Block("head", "More stories"), related], "")
-    assert kept == [prose, deal, prose]
-
-
 SECOND = (
     "Later in the evening the mayor said the city would borrow to pay for the bridge, "
     "a plan that the opposition called reckless and that voters will judge next spring."
@@ -91,53 +81,6 @@ def test_a_body_split_by_an_advert_is_joined_in_order() -> None:
     advert = '<div class="ad"><span class="ad-label">Advertisement</span></div>'
     paragraphs = extract_html(split_page(advert), config=CONFIG).paragraphs
     assert paragraphs == (PROSE, SECOND, THIRD)
-
-
-def test_containers_with_text_between_them_are_not_joined() -> None:
-    # Prose outside both containers: they are not one run of article, and joining
-    # them would move the second part above that prose.
-    from lxml.html import fromstring
-
-    from cleanpipe.stages.html import _join_split_bodies
-
-    advert = fromstring(split_page('<div class="ad">Advertisement</div>'))
-    _join_split_bodies(advert)
-    assert len(advert.xpath('//div[@class="body article__body"]')) == 1
-    prose = fromstring(split_page(f'<div class="note"><p>{SECOND}</p></div>'))
-    _join_split_bodies(prose)
-    assert len(prose.xpath('//div[@class="body article__body"]')) == 2
-
-
-def test_teaser_summaries_with_a_body_class_are_not_joined_to_the_article() -> None:
-    from lxml.html import fromstring
-
-    from cleanpipe.stages.html import _join_split_bodies
-
-    teaser = '<div class="post-content"><p>Flood waters recede in the north.</p></div>'
-    tree = fromstring(
-        f'<html><body><div class="post-content"><p>{PROSE}</p></div>{teaser}{teaser}</body></html>'
-    )
-    _join_split_bodies(tree)
-    assert len(tree.xpath('//div[@class="post-content"]')) == 3
-
-
-def test_a_trailing_list_of_mostly_links_is_dropped_even_where_items_have_summaries() -> None:
-    from cleanpipe.stages.html import _Block, _drop_chrome
-
-    prose = _Block("p", PROSE)
-    # Headline link plus a line of summary: each item under half links, the list as a whole not.
-    teasers = [
-        _Block("item", "How the river flooded the old town and why", link_chars=34, list_id=7),
-        _Block(
-            "item", "What the budget means for you; plus, the latest news", link_chars=15, list_id=7
-        ),
-    ]
-    steps = [
-        _Block("item", "Chop the onions finely and fry them gently", list_id=8),
-        _Block("item", "Add the rice and stir for two minutes", list_id=8),
-    ]
-    assert _drop_chrome([prose, prose, *teasers], "") == [prose, prose]
-    assert _drop_chrome([prose, prose, *steps], "") == [prose, prose, *steps]
 
 
 def test_empty_or_broken_pages_give_no_paragraphs() -> None:
@@ -212,8 +155,11 @@ def test_a_page_the_fast_pass_misses_is_rescued_by_the_full_cascade(name: str) -
 
     truth = json.loads((WCXB / "truth.json").read_text(encoding="utf-8"))[name]
     html = decode_file(gzip.decompress((WCXB / "html" / name).read_bytes()))
-    fast_only = extract_html(html, url=truth["url"], config=CONFIG, disabled_steps=("rescue",))
-    rescued = extract_html(html, url=truth["url"], config=CONFIG)
+    # 0214's body class holds "ad" ("body-ad-wrapper"): unmask_body alone finds it now.
+    fast_only = extract_html(
+        html, url=truth["url"], config=CONFIG, disabled_steps=("rescue", "unmask_body")
+    )
+    rescued = extract_html(html, url=truth["url"], config=CONFIG, disabled_steps=("unmask_body",))
     assert score_page(truth["text"], "\n\n".join(fast_only.paragraphs)).recall < 0.2
     assert score_page(truth["text"], "\n\n".join(rescued.paragraphs)).recall > 0.85
 
@@ -226,7 +172,7 @@ def test_a_table_of_contents_and_its_label_are_dropped() -> None:
         f'<h2 id="roads">Roads for the north</h2><p>{PROSE} Roads.</p>'
         f'<h2 id="schools">Schools in the hills</h2><p>{PROSE} Schools.</p>'
     )
-    from cleanpipe.stages.html import _Block, _drop_toc
+    from cleanpipe.stages.html_blocks import Block, drop_toc
 
     extracted = extract_html(html, config=CONFIG)
     paragraphs = strip_boilerplate(extracted.paragraphs, title=extracted.title).paragraphs
@@ -234,33 +180,16 @@ def test_a_table_of_contents_and_its_label_are_dropped() -> None:
     assert paragraphs.count("Roads for the north") == 1
     # The same rule on blocks: by in-page links, and by items that repeat later headings.
     toc = [
-        _Block("p", "Contents"),
-        _Block("item", "Roads", 5, 1, 5),
-        _Block("item", "Hills", 5, 1, 5),
+        Block("p", "Contents"),
+        Block("item", "Roads", 5, 1, 5),
+        Block("item", "Hills", 5, 1, 5),
     ]
-    assert _drop_toc([_Block("p", PROSE), *toc]) == [_Block("p", PROSE)]
-    scripted = [_Block("item", "Roads", 0, 2), _Block("item", "Hills", 0, 2)]
-    later = [_Block("head", "Roads"), _Block("p", PROSE), _Block("head", "Hills")]
-    assert _drop_toc([*scripted, *later]) == later
-    links = [_Block("item", "Roads", 5, 3), _Block("item", "Hills", 5, 3)]  # links elsewhere
-    assert _drop_toc(links) == links
-
-
-def test_text_after_an_inner_block_comes_once_and_after_it() -> None:
-    from lxml import etree
-
-    from cleanpipe.stages.html import _blocks
-
-    body = etree.fromstring(
-        "<body><list><item>Pack the books first:<list><item>small boxes</item></list>"
-        "then tape them shut.</item></list><p>Done.</p></body>"
-    )
-    assert [b.text for b in _blocks(body)] == [
-        "Pack the books first:",
-        "small boxes",
-        "then tape them shut.",
-        "Done.",
-    ]
+    assert drop_toc([Block("p", PROSE), *toc]) == [Block("p", PROSE)]
+    scripted = [Block("item", "Roads", 0, 2), Block("item", "Hills", 0, 2)]
+    later = [Block("head", "Roads"), Block("p", PROSE), Block("head", "Hills")]
+    assert drop_toc([*scripted, *later]) == later
+    links = [Block("item", "Roads", 5, 3), Block("item", "Hills", 5, 3)]  # links elsewhere
+    assert drop_toc(links) == links
 
 
 def test_a_page_laid_out_in_a_table_keeps_its_paragraphs_apart() -> None:
@@ -285,3 +214,89 @@ def test_a_data_table_row_stays_one_line() -> None:
     )
     paragraphs = extract_html(html, config=CONFIG).paragraphs
     assert "Hue 120 mm" in paragraphs
+
+
+def builder_page(body_class: str, *, aside: str = "") -> str:
+    """A page whose article sits in a container of a page builder or theme."""
+    intro = (
+        "<div class='intro'><p>Welcome to the Example Gazette, the paper of record for the "
+        "valley since 1901, read by farmers, teachers and everyone else who lives here.</p>"
+        "<p>Our newsroom is open every day of the week from nine in the morning, and letters "
+        "to the editor can be dropped at the front desk at any time.</p></div>"
+    )
+    return (
+        f"<html><head><title>Budget passes</title></head><body>{intro}"
+        f"<div class='{body_class}'><h1>Budget passes</h1><p>{PROSE}</p><p>{SECOND}</p>"
+        f"<p>{THIRD}</p></div>{aside}</body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "body_class",
+    ["page1-footer", "listicle-slides", "sidebar-layout", "elementor-widget-text-editor"],
+)
+def test_a_body_whose_class_holds_a_chrome_word_is_kept(body_class: str) -> None:
+    # trafilatura matches "footer", "slide", "sidebar", "widget" inside these names.
+    html = builder_page(body_class)
+    assert THIRD in extract_html(html, config=CONFIG).paragraphs
+    masked = extract_html(html, config=CONFIG, disabled_steps=("unmask_body",)).paragraphs
+    assert THIRD not in masked
+
+
+def test_a_sidebar_with_less_than_half_the_prose_is_still_discarded() -> None:
+    aside = (
+        "<div class='sidebar'><p>Our sister paper in the hills covers the farming news of the "
+        "region every week, with prices, weather and the results of the county fair.</p></div>"
+    )
+    paragraphs = extract_html(builder_page("story", aside=aside), config=CONFIG).paragraphs
+    assert THIRD in paragraphs
+    assert not any("sister paper" in p for p in paragraphs)
+
+
+EMBEDDED = (
+    "The table below lists what each district will receive next year, from the schools in "
+    "the hills to the roads along the river and the new bridge in the north."
+)
+BIO = (
+    "Jane Doe has covered the city council for the Example Gazette for twelve years, and "
+    "before that she wrote about farming and the weather in the valley."
+)
+
+
+def embed_page(end: str = "") -> str:
+    """An article with a page builder's embed ("w-embed") in the middle of its prose."""
+    return page(
+        f"<h1>Budget passes</h1><p>{PROSE}</p><p>{SECOND}</p>"
+        f"<div class='w-embed'><p>{EMBEDDED}</p></div><p>{THIRD}</p>{end}"
+    )
+
+
+def test_prose_that_the_chrome_words_hit_inside_the_article_is_kept() -> None:
+    paragraphs = extract_html(embed_page(), config=CONFIG).paragraphs
+    assert paragraphs == (PROSE, SECOND, EMBEDDED, THIRD)
+    masked = extract_html(embed_page(), config=CONFIG, disabled_steps=("unmask_inner",))
+    assert masked.paragraphs == (PROSE, SECOND, THIRD)
+
+
+def test_nothing_is_unmasked_where_chrome_with_prose_ends_the_article() -> None:
+    # The author box stays discarded; unmasking the embed alone would let
+    # trafilatura's all-or-nothing guard decide differently about the rest.
+    html = embed_page(f"<div class='author-bio'><p>{BIO}</p></div>")
+    assert extract_html(html, config=CONFIG).paragraphs == (PROSE, SECOND, THIRD)
+
+
+def test_the_page_text_is_counted_about_as_html2txt_does() -> None:
+    from lxml.html import fromstring
+    from trafilatura.baseline import html2txt
+
+    from cleanpipe.stages.html import _page_text_chars
+
+    html = (
+        "<html><head><style>p { color: red }</style></head><body><div>"
+        f"<p>{PROSE}</p><script>var x = 'not text';</script><p>{SECOND}</p>"
+        "<aside>Sister papers</aside><footer>Copyright</footer></div></body></html>"
+    )
+    expected = len(html2txt(fromstring(html)))
+    # Scripts, styles, asides and footers left out; only the spaces that html2txt
+    # puts between blocks (here "them.Later") are not counted.
+    assert expected - 5 <= _page_text_chars(fromstring(html)) <= expected
