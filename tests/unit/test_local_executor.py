@@ -50,7 +50,8 @@ survivors = []
 
 
 def fragment(count):
-    # ~200 MB of texts, one in 64 kept: the heap cannot shrink from its top.
+    # ~330 MB of texts (over the 256 MiB a worker keeps), one in 64 kept: the
+    # heap cannot shrink from its top.
     texts = [("x" * 2000) + str(i) for i in range(count)]
     survivors.extend(texts[::64])
     return len(texts)
@@ -63,11 +64,11 @@ def rss():
 
 
 before = rss()
-fragment(100_000)
+fragment(160_000)
 untrimmed = rss() - before
 survivors.clear()
 before = rss()
-assert _call_and_trim(fragment, 100_000) == 100_000
+assert _call_and_trim(fragment, 160_000) == 160_000
 print(untrimmed, rss() - before)
 """
 
@@ -85,3 +86,21 @@ def test_a_task_run_in_a_worker_gives_its_freed_memory_back() -> None:
     untrimmed, trimmed = map(int, done.stdout.split())
     assert untrimmed > 150
     assert trimmed < untrimmed / 2
+
+
+def test_a_worker_under_the_threshold_keeps_its_freed_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cleanpipe.executors.local as local
+
+    trims: list[int] = []
+    monkeypatch.setattr(local, "_malloc_trim", lambda: trims.append)
+    monkeypatch.setattr(local, "_resident_bytes", lambda: local._TRIM_ABOVE - 1)
+    assert local._call_and_trim(abs, -3) == 3
+    assert trims == []  # small: its pages kept for the next task
+    monkeypatch.setattr(local, "_resident_bytes", lambda: local._TRIM_ABOVE + 1)
+    assert local._call_and_trim(abs, -3) == 3
+    assert trims == [0]  # large: given back
+    assert local._resident_bytes.__name__ == "<lambda>"
+    monkeypatch.undo()
+    assert 0 < local._resident_bytes() < 1 << 40  # the real reading, on Linux
