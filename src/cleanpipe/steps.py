@@ -41,9 +41,10 @@ from cleanpipe.stages.extract import extract
 from cleanpipe.stages.merge import Copy, merge_copies, paragraph_words
 from cleanpipe.stages.normalize import normalize_drafts
 from cleanpipe.stages.repeated import draft_scope, line_keys
-from cleanpipe.stages.strip import line_key, strip_boilerplate
+from cleanpipe.stages.strip import strip_boilerplate
 from cleanpipe.stages.verify import verify_pair
 from cleanpipe.work import (
+    DRAFT_FIELDS,
     PartReader,
     PartSummary,
     PartWriter,
@@ -333,20 +334,32 @@ def fix_partition(task: FixTask) -> FixSummary:
     try:
         fix.mkdir(parents=True, exist_ok=True)
         with (fix / "rejects.jsonl").open("wb") as rejects:
-            for position, draft in enumerate(reader.drafts(0, rows.tolist())):
-                scope = draft_scope(draft)
+            # Rows read raw (no models): a draft's scope is its source (draft_scope),
+            # its paragraphs are normalized, and only the short ones were counted
+            # (line_keys): a longer paragraph's key cannot be a repeated one.
+            most = task.config.strip.repeated_line_max_words
+            for position, row in enumerate(reader.rows(0, rows.tolist())):
+                path, line, source, text = row[0], row[1], row[_SOURCE], row[-1]
+                scope = source or ""
+                paragraphs = text.split("\n\n")
                 kept = tuple(
                     p
-                    for p in draft.paragraphs
-                    if scoped_line_hash(scope, line_key(p)) not in repeated
+                    for p in paragraphs
+                    if p.count(" ") >= most
+                    or scoped_line_hash(scope, p.rstrip(".").casefold()) not in repeated
                 )
-                summary.removed += len(draft.paragraphs) - len(kept)
+                summary.removed += len(paragraphs) - len(kept)
                 if kept:
                     texts.append("\n\n".join(kept))
                     words.append(paragraph_words(kept))
                     continue
                 alive[position] = False
-                rejection = _no_content(draft.origin, "only lines repeated across the corpus")
+                rejection = Rejection(
+                    detail="only lines repeated across the corpus",
+                    line=line,
+                    path=path,
+                    reason="no-content",
+                )
                 rejects.write(orjson.dumps(rejection.model_dump(mode="json")) + b"\n")
                 summary.rejections += 1
                 key = (rejection.path, rejection.line or 0, rejection.reason, rejection.detail)
@@ -388,6 +401,9 @@ def fix_partition(task: FixTask) -> FixSummary:
 
 
 _FIX_SUMMARY = "summary.json"
+# Where a row of the work folder holds the draft's source (path, line, format
+# and sha256 come first; see cleanpipe.work).
+_SOURCE = 4 + DRAFT_FIELDS.index("source")
 
 
 @dataclass(frozen=True)

@@ -553,6 +553,10 @@ class PartReader:
             found[position][-2:] = changed
         return found
 
+    def rows(self, part: int, rows: Sequence[int]) -> list[list[Any]]:
+        """The rows of one partition as stored (``DRAFT_FIELDS`` order), with final texts."""
+        return self._final_rows(part, rows)
+
     def text(self, part: int, row: int) -> str:
         """The final text of one draft."""
         return self.texts(np.array([[part, row]], dtype=np.int64))[0]
