@@ -252,7 +252,8 @@ class PartWriter:
             "pathidx": _concat(self._pathidx, np.uint32, (0,)),
             "line": _concat(self._lines, np.int64, (0,)),
             "digest": _concat(self._digests, np.uint64, (0, 2)),
-            "bands": _concat(self._band_keys, np.uint64, (0, self._bands)).T,
+            # (bands, drafts) in C order: a band is one contiguous row on disk.
+            "bands": np.ascontiguousarray(_concat(self._band_keys, np.uint64, (0, self._bands)).T),
             "lrow": _concat(self._lrows, np.int64, (0,)),
             "lkey": _concat(self._lkeys, np.uint64, (0,)),
         }

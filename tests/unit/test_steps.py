@@ -172,3 +172,18 @@ def test_texts_are_read_in_any_order_with_repeats(
     finally:
         reader.close()
     assert [t.split(":")[0] for t in one_by_one] == [f"Story {n}" for n in range(12)]
+
+
+def test_band_keys_are_stored_a_band_a_contiguous_row(tmp_path: Path) -> None:
+    from cleanpipe.work import ArrayRows
+
+    part = _prepared(tmp_path, ["\n\n".join(_SENTENCES), "\n\n".join(_SENTENCES[:9])])
+    with (part / "bands.npy").open("rb") as handle:
+        assert b"'fortran_order': False" in handle.read(128)
+    rows = ArrayRows(part / "bands.npy")
+    try:
+        assert rows._array is None  # read a row at a time, not loaded whole
+        whole = np.load(part / "bands.npy")
+        assert [rows.row(b).tolist() for b in range(whole.shape[0])] == whole.tolist()
+    finally:
+        rows.close()
