@@ -36,6 +36,7 @@ from cleanpipe.plan import Piece
 from cleanpipe.read import display_path, read_piece
 from cleanpipe.sketch.lsh import optimal_bands
 from cleanpipe.sketch.unionfind import UnionFind
+from cleanpipe.stages import language
 from cleanpipe.stages.dedup import band_keys, digest_array
 from cleanpipe.stages.extract import extract
 from cleanpipe.stages.merge import Copy, merge_copies, paragraph_words
@@ -271,18 +272,21 @@ class FixSummary:
     first_rejection: tuple[str, int, str, str] | None = None
 
 
-def _without_cyclic_gc(step: Callable[[_T], _R]) -> Callable[[_T], _R]:
-    """Run a step with Python's cyclic garbage collector paused (restored after).
+def _corpus_step(step: Callable[[_T], _R]) -> Callable[[_T], _R]:
+    """Run a corpus step: the language model let go, the cyclic GC paused (restored after).
 
-    The corpus steps decode thousands of small rows and word tuples a second
-    and create no reference cycles: the collector's passes over them found
-    nothing and cost ~13% of the verification of a 1M-document run. What a
-    step leaves is collected as usual once it returns. Not used for prepare,
-    whose HTML path runs code (lxml, trafilatura) that may leave cycles.
+    A worker that has prepared its partitions needs the language model no
+    more: ``language.release_model`` gives its mapped pages back (~100 MB a
+    worker). The corpus steps decode thousands of small rows and word tuples
+    a second and create no reference cycles: the collector's passes over them
+    found nothing and cost ~13% of the verification of a 1M-document run.
+    What a step leaves is collected as usual once it returns. Not used for
+    prepare, whose HTML path runs code (lxml, trafilatura) that may leave cycles.
     """
 
     @functools.wraps(step)
     def paused(task: _T) -> _R:
+        language.release_model()
         if not gc.isenabled():
             return step(task)
         gc.disable()
@@ -294,7 +298,7 @@ def _without_cyclic_gc(step: Callable[[_T], _R]) -> Callable[[_T], _R]:
     return paused
 
 
-@_without_cyclic_gc
+@_corpus_step
 def fix_partition(task: FixTask) -> FixSummary:
     """Drop the repeated lines from the drafts that hold one; re-sign what changed.
 
@@ -418,7 +422,7 @@ class VerifyTask:
     """Where to keep the decisions (``.npy``): a rerun of the same work reads them back."""
 
 
-@_without_cyclic_gc
+@_corpus_step
 def verify_edges(task: VerifyTask) -> npt.NDArray[np.bool_]:
     """Decide each candidate pair of the block on the two texts (``stages.verify``).
 
@@ -487,7 +491,7 @@ class MergeSummary:
     sizes: Counter[int] = field(default_factory=Counter)
 
 
-@_without_cyclic_gc
+@_corpus_step
 def merge_records(task: MergeTask) -> MergeSummary:
     """Merge the task's clusters (``stages.merge``) and write the records as a run sorted by id.
 

@@ -187,3 +187,23 @@ def test_band_keys_are_stored_a_band_a_contiguous_row(tmp_path: Path) -> None:
         assert [rows.row(b).tolist() for b in range(whole.shape[0])] == whole.tolist()
     finally:
         rows.close()
+
+
+def test_a_corpus_step_lets_a_mapped_language_model_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleanpipe.stages import language
+
+    part = _prepared(tmp_path, ["\n\n".join(_SENTENCES), "\n\n".join(_SENTENCES[:12])])
+    rows = np.asarray([(0, 0, 0, 1)], dtype=np.int64)
+    task = VerifyTask(config=DedupConfig(), parts=(str(part),), fixes=(None,), edges=rows)
+    language.load_model()
+    mapped = language._MODEL[0].mapped
+    verify_edges(task)
+    # Mapped from the cache: let go (its pages back); built in memory: kept.
+    assert (language._MODEL == []) == mapped
+    built = language._MODEL[0] if language._MODEL else language._build_model()
+    monkeypatch.setattr(language, "_MODEL", [built])
+    assert not built.mapped
+    verify_edges(task)
+    assert [built] == language._MODEL
