@@ -113,7 +113,7 @@ class DocTable:
         rank = {path: r for r, path in enumerate(sorted({p for ps in paths for p in ps}))}
         self.parts: list[_Part] = []
         orders: list[npt.NDArray[np.int64]] = []
-        places: list[npt.NDArray[np.int64]] = []
+        places: list[npt.NDArray[np.int32]] = []
         for number, (folder, fix, names) in enumerate(zip(parts, fixes, paths, strict=True)):
             pathidx = load_array(folder, "pathidx")
             n = len(pathidx)
@@ -129,17 +129,23 @@ class DocTable:
             ranks = np.asarray([rank[name] for name in names], dtype=np.int64)
             line = np.asarray(load_array(folder, "line"))[alive]
             orders.append((ranks[np.asarray(pathidx)[alive]] << _LINE_BITS) | line)
-            places.append(np.stack([np.full(len(alive), number, dtype=np.int64), alive], axis=1))
+            place = np.empty((len(alive), 2), dtype=np.int32)
+            place[:, 0] = number
+            place[:, 1] = alive
+            places.append(place)
         order = np.concatenate(orders) if orders else np.zeros(0, dtype=np.int64)
-        place = np.concatenate(places) if places else np.zeros((0, 2), dtype=np.int64)
+        del orders
         # Stable: a tie in (path, line) keeps walk order, as the in-memory sort does.
         by_order = np.argsort(order, kind="stable")
-        self.place = place[by_order]
-        """``(part, row)`` of each dense id."""
+        del order
+        self.place = (np.concatenate(places) if places else np.zeros((0, 2), np.int32))[by_order]
+        """``(part, row)`` of each dense id (int32: 8 bytes a document held by the driver)."""
+        del places
         self.dense: list[npt.NDArray[np.int64]] = []
         """Per partition, the dense id of each surviving row (in ``alive`` order)."""
-        dense_of = np.empty(len(order), dtype=np.int64)
-        dense_of[by_order] = np.arange(len(order), dtype=np.int64)
+        dense_of = np.empty(len(by_order), dtype=np.int64)
+        dense_of[by_order] = np.arange(len(by_order), dtype=np.int64)
+        del by_order
         start = 0
         for part in self.parts:
             self.dense.append(dense_of[start : start + len(part.alive)])

@@ -417,7 +417,7 @@ class VerifyTask:
     config: DedupConfig
     parts: tuple[str, ...]
     fixes: tuple[str | None, ...]
-    edges: npt.NDArray[np.int64]
+    edges: npt.NDArray[np.int32]
     result: str | None = None
     """Where to keep the decisions (``.npy``): a rerun of the same work reads them back."""
 

@@ -562,7 +562,7 @@ class PartReader:
         """The final text of one draft."""
         return self.texts(np.array([[part, row]], dtype=np.int64))[0]
 
-    def texts(self, nodes: npt.NDArray[np.int64]) -> list[str]:
+    def texts(self, nodes: npt.NDArray[np.integer[Any]]) -> list[str]:
         """The final texts of the drafts ``nodes`` (rows of ``(part, row)``), in their order.
 
         The rows of each partition are read together, in file order.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cleanpipe.executors.local import LocalExecutor, _malloc_trim
+from cleanpipe.executors.local import LocalExecutor
+from cleanpipe.heap import malloc_trim
 
 
 def _pid(_item: int) -> int:
@@ -74,7 +75,7 @@ print(untrimmed, rss() - before)
 
 
 @pytest.mark.skipif(
-    not Path("/proc/self/status").exists() or _malloc_trim() is None,
+    not Path("/proc/self/status").exists() or malloc_trim() is None,
     reason="needs Linux with glibc's malloc_trim",
 )
 def test_a_task_run_in_a_worker_gives_its_freed_memory_back() -> None:
@@ -92,15 +93,16 @@ def test_a_worker_under_the_threshold_keeps_its_freed_memory(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import cleanpipe.executors.local as local
+    from cleanpipe import heap
 
     trims: list[int] = []
-    monkeypatch.setattr(local, "_malloc_trim", lambda: trims.append)
-    monkeypatch.setattr(local, "_resident_bytes", lambda: local._TRIM_ABOVE - 1)
+    monkeypatch.setattr(heap, "malloc_trim", lambda: trims.append)
+    monkeypatch.setattr(heap, "resident_bytes", lambda: local._TRIM_ABOVE - 1)
     assert local._call_and_trim(abs, -3) == 3
     assert trims == []  # small: its pages kept for the next task
-    monkeypatch.setattr(local, "_resident_bytes", lambda: local._TRIM_ABOVE + 1)
+    monkeypatch.setattr(heap, "resident_bytes", lambda: local._TRIM_ABOVE + 1)
     assert local._call_and_trim(abs, -3) == 3
     assert trims == [0]  # large: given back
-    assert local._resident_bytes.__name__ == "<lambda>"
+    assert heap.resident_bytes.__name__ == "<lambda>"
     monkeypatch.undo()
-    assert 0 < local._resident_bytes() < 1 << 40  # the real reading, on Linux
+    assert 0 < heap.resident_bytes() < 1 << 40  # the real reading, on Linux

@@ -66,7 +66,7 @@ def test_a_pair_the_block_has_joined_already_is_kept_unverified(tmp_path: Path) 
     assert not verify_pair(texts[1], texts[2], config=config)
 
     def decide(edges: list[tuple[int, int]]) -> list[bool]:
-        rows = np.asarray([(0, u, 0, v) for u, v in edges], dtype=np.int64)
+        rows = np.asarray([(0, u, 0, v) for u, v in edges], dtype=np.int32)
         task = VerifyTask(config=config, parts=(str(part),), fixes=(None,), edges=rows)
         return verify_edges(task).tolist()
 
@@ -138,7 +138,7 @@ def test_verification_pauses_the_cyclic_collector_and_restores_it(
         return verify_pair(left, right, config=config)
 
     monkeypatch.setattr(cleanpipe.steps, "verify_pair", spy)
-    rows = np.asarray([(0, 0, 0, 1)], dtype=np.int64)
+    rows = np.asarray([(0, 0, 0, 1)], dtype=np.int32)
     task = VerifyTask(config=DedupConfig(), parts=(str(part),), fixes=(None,), edges=rows)
     assert gc.isenabled()
     assert verify_edges(task).tolist() == [True]
@@ -195,7 +195,7 @@ def test_a_corpus_step_lets_a_mapped_language_model_go(
     from cleanpipe.stages import language
 
     part = _prepared(tmp_path, ["\n\n".join(_SENTENCES), "\n\n".join(_SENTENCES[:12])])
-    rows = np.asarray([(0, 0, 0, 1)], dtype=np.int64)
+    rows = np.asarray([(0, 0, 0, 1)], dtype=np.int32)
     task = VerifyTask(config=DedupConfig(), parts=(str(part),), fixes=(None,), edges=rows)
     language.load_model()
     mapped = language._MODEL[0].mapped

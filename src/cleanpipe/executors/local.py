@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 import gc
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
+
+from cleanpipe import heap
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -88,16 +87,6 @@ def _call_and_trim(fn: Callable[[T], R], item: T) -> R:
         _trim()
 
 
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
-    try:
-        trim: Callable[[int], int] = ctypes.CDLL(name).malloc_trim  # glibc only
-    except (OSError, AttributeError, TypeError):
-        return None
-    return trim
-
-
 # A worker holding less than this keeps what it freed for its next task: a
 # trim gave the pages back, the next task took them again (zeroed by the
 # kernel), ~15% more system time on small dumps for no memory worth having.
@@ -105,21 +94,4 @@ _TRIM_ABOVE = 256 << 20
 
 
 def _trim() -> None:
-    trim = _malloc_trim()
-    if trim is not None and _resident_bytes() > _TRIM_ABOVE:
-        trim(0)
-
-
-def _resident_bytes() -> int:
-    """The process's resident memory (Linux), or a large number where it cannot be read."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:  # noqa: PTH123 - a procfs read, no Path
-            pages = int(statm.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 1 << 62
-    return pages * _page_size()
-
-
-@functools.cache
-def _page_size() -> int:
-    return int(os.sysconf("SC_PAGE_SIZE"))
+    heap.trim(above=_TRIM_ABOVE)
