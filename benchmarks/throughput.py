@@ -47,13 +47,20 @@ from make_corpus import generate  # noqa: E402  (the benchmarks folder is not a 
 
 # The per-document stage functions whose cumulative time --profile lists.
 _STAGES = (
-    ("read_input", "read (files, decode, JSONL lines)"),
+    ("read_piece", "read (file pieces, decode, JSONL lines)"),
     ("extract", "extract"),
     ("strip_boilerplate", "strip"),
-    ("normalize_draft", "normalize (all)"),
+    ("_normalize_batch", "normalize (fields, text, language)"),
     ("normalize_text", "  normalize_text"),
-    ("detect_language", "  detect_language"),
-    ("prepare_document", "prepare (extract + strip + normalize)"),
+    ("detect_languages", "  detect_languages"),
+    ("band_keys", "sign (shingles, MinHash, band keys)"),
+    ("line_keys", "line keys (repeated-line hashes)"),
+    ("prepare_partition", "prepare (all of the above, per partition)"),
+    ("repeated_lines", "repeated lines (driver: counting)"),
+    ("fix_partition", "repeated lines (tasks: fixing)"),
+    ("verify_edges", "verification (tasks)"),
+    ("merge_records", "merge (tasks)"),
+    ("merge_record_runs", "write (runs merged by id)"),
 )
 
 
