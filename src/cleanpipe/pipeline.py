@@ -38,13 +38,13 @@ import numpy.typing as npt
 import orjson
 import xxhash
 
-from cleanpipe import heap
 from cleanpipe.config import Config
 from cleanpipe.corpus import DocTable, clusters, repeated_lines
 from cleanpipe.errors import AccountingError, InputError, StrictModeError
 from cleanpipe.executors.base import Executor
 from cleanpipe.executors.local import LocalExecutor
 from cleanpipe.formats.output import articles_filename, encode_articles, write_parquet
+from cleanpipe.heap import trim as trim_heap
 from cleanpipe.models import (
     Article,
     Origin,
@@ -302,7 +302,7 @@ class _Corpus:
             repeated = repeated_lines(
                 self.part_folders, self.summaries, min_docs=config.strip.repeated_line_min_docs
             )
-            heap.trim()
+            trim_heap()
             if len(repeated):
                 self._repeated_digest = xxhash.xxh3_64_hexdigest(repeated.tobytes())
                 tasks = [
@@ -322,18 +322,18 @@ class _Corpus:
             self.part_folders, self.fix_folders(), [s.paths for s in self.summaries]
         )
         edges, representatives = self.table.representatives()
-        heap.trim()
+        trim_heap()
         found = [edges]
         if config.dedup_enabled and len(representatives) > 1:
             bands, _rows = optimal_bands(config.dedup.jaccard_threshold, config.dedup.num_perm)
             candidates = self.table.candidates(representatives, bands)
-            heap.trim()
+            trim_heap()
             found.append(candidates[self._verify(candidates)])
         self.members, self.sizes = clusters(np.concatenate(found).reshape(-1, 2))
         # What the driver holds through the merge and the write is a few
         # integers a document; the sorts and joins above freed ~5x as much,
         # which glibc would otherwise keep (150 MiB at 1M documents).
-        heap.trim()
+        trim_heap()
         self._tick("dedup", len(self.table))
         self.timings.dedup = round(time.perf_counter() - start, 3)
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
-from cleanpipe import heap
+from cleanpipe.heap import trim as trim_heap
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -94,4 +94,4 @@ _TRIM_ABOVE = 256 << 20
 
 
 def _trim() -> None:
-    heap.trim(above=_TRIM_ABOVE)
+    trim_heap(above=_TRIM_ABOVE)
