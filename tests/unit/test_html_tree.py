@@ -3,31 +3,7 @@
 from lxml.html import fromstring
 
 from cleanpipe.stages.html_tree import join_split_bodies, take_out_chrome_words
-
-PROSE = (
-    "The council met on Monday to discuss the budget for the coming year, and members "
-    "argued for hours about the cost of the new schools and the roads around them."
-)
-SECOND = (
-    "Later in the evening the mayor said the city would borrow to pay for the bridge, "
-    "a plan that the opposition called reckless and that voters will judge next spring."
-)
-THIRD = (
-    "The final vote came just after midnight, with nine members in favour and four against, "
-    "and the budget now goes to the province for a last approval before it takes effect."
-)
-
-
-def split_page(between: str) -> str:
-    """A body that an advert splits into two containers of the same class (wired.com)."""
-    part = '<div class="body article__body">{}</div>'
-    return (
-        "<html><head><title>Budget passes</title></head><body><main>"
-        + part.format(f"<p>{PROSE}</p><p>{SECOND}</p>")
-        + between
-        + part.format(f"<p>{THIRD}</p>")
-        + "</main></body></html>"
-    )
+from tests.unit.test_html import PROSE, SECOND, split_page
 
 
 def test_containers_with_text_between_them_are_not_joined() -> None:
