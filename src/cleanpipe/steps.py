@@ -41,7 +41,12 @@ from cleanpipe.stages.dedup import band_keys, digest_array
 from cleanpipe.stages.extract import extract
 from cleanpipe.stages.merge import Copy, merge_copies, paragraph_words
 from cleanpipe.stages.normalize import normalize_drafts
-from cleanpipe.stages.repeated import draft_scope, line_keys
+from cleanpipe.stages.repeated import (
+    draft_scope,
+    line_keys,
+    normalized_line_key,
+    source_scope,
+)
 from cleanpipe.stages.strip import strip_boilerplate
 from cleanpipe.stages.verify import verify_pair
 from cleanpipe.work import (
@@ -338,20 +343,19 @@ def fix_partition(task: FixTask) -> FixSummary:
     try:
         fix.mkdir(parents=True, exist_ok=True)
         with (fix / "rejects.jsonl").open("wb") as rejects:
-            # Rows read raw (no models): a draft's scope is its source (draft_scope),
-            # its paragraphs are normalized, and only the short ones were counted
-            # (line_keys): a longer paragraph's key cannot be a repeated one.
+            # Rows read raw (no models): their paragraphs are normalized, and only
+            # the short ones were counted (line_keys): a longer one has no key.
             most = task.config.strip.repeated_line_max_words
+
+            def is_kept(scope: str, paragraph: str) -> bool:
+                key = normalized_line_key(paragraph, most)
+                return key is None or scoped_line_hash(scope, key) not in repeated
+
             for position, row in enumerate(reader.rows(0, rows.tolist())):
-                path, line, source, text = row[0], row[1], row[_SOURCE], row[-1]
-                scope = source or ""
+                path, line, text = row[0], row[1], row[-1]
+                scope = source_scope(row[_SOURCE])
                 paragraphs = text.split("\n\n")
-                kept = tuple(
-                    p
-                    for p in paragraphs
-                    if p.count(" ") >= most
-                    or scoped_line_hash(scope, p.rstrip(".").casefold()) not in repeated
-                )
+                kept = tuple(p for p in paragraphs if is_kept(scope, p))
                 summary.removed += len(paragraphs) - len(kept)
                 if kept:
                     texts.append("\n\n".join(kept))

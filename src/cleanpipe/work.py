@@ -318,29 +318,41 @@ _NPY_HEADER = re.compile(
 )
 
 
-def read_npy(path: Path, *, mmap: bool = False) -> npt.NDArray[Any]:
-    """Read an ``.npy`` file that ``np.save`` wrote (memory-mapped if ``mmap``).
+def _npy_layout(head: bytes) -> tuple[np.dtype[Any], tuple[int, ...], int] | None:
+    """``(dtype, shape, data offset)`` of an ``.npy`` file that ``np.save`` wrote, from its head.
 
-    The same array as ``np.load``; read whole, it skips ``np.load``'s header
-    parser (``ast.literal_eval``), which cost more than the read itself for the
-    small columns a task opens by the hundred (every partition of a
-    1M-document run, once per task). A header of another shape goes to ``np.load``.
+    ``None`` for a header of another shape (Fortran order, a structured
+    dtype, or one longer than ``head``): the caller lets ``np.load`` read it.
     """
-    if not mmap:
-        data = path.read_bytes()
-        if data[:6] == _NPY_MAGIC and data[6:7] in {b"\x01", b"\x02", b"\x03"}:
-            wide = data[6] > 1
-            begin = 12 if wide else 10
-            start = begin + int.from_bytes(data[8:begin], "little")
-            found = _NPY_HEADER.match(data, begin, start)
-            if found is not None and found.group(2) == b"False":
-                dtype = np.dtype(found.group(1).decode())
-                shape = tuple(int(n) for n in found.group(3).split(b",") if n.strip())
-                count = int(np.prod(shape))
-                if len(data) - start == count * dtype.itemsize:
-                    array = np.frombuffer(data, dtype=dtype, count=count, offset=start)
-                    return array.reshape(shape)
-    loaded: npt.NDArray[Any] = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    if head[:6] != _NPY_MAGIC or head[6:7] not in {b"\x01", b"\x02", b"\x03"}:
+        return None
+    begin = 12 if head[6] > 1 else 10
+    start = begin + int.from_bytes(head[8:begin], "little")
+    if start > len(head):
+        return None
+    found = _NPY_HEADER.match(head, begin, start)
+    if found is None or found.group(2) != b"False":
+        return None
+    shape = tuple(int(n) for n in found.group(3).split(b",") if n.strip())
+    return np.dtype(found.group(1).decode()), shape, start
+
+
+def read_npy(path: Path) -> npt.NDArray[Any]:
+    """Read an ``.npy`` file that ``np.save`` wrote.
+
+    The same array as ``np.load``, without its header parser
+    (``ast.literal_eval``), which cost more than the read itself for the small
+    columns a task opens by the hundred (every partition of a 1M-document run,
+    once per task). A header of another shape goes to ``np.load``.
+    """
+    data = path.read_bytes()
+    layout = _npy_layout(data)
+    if layout is not None:
+        dtype, shape, start = layout
+        count = int(np.prod(shape))
+        if len(data) - start == count * dtype.itemsize:
+            return np.frombuffer(data, dtype=dtype, count=count, offset=start).reshape(shape)
+    loaded: npt.NDArray[Any] = np.load(path, allow_pickle=False)
     return loaded
 
 
@@ -355,23 +367,15 @@ class ArrayRows:
 
     def __init__(self, path: Path) -> None:
         with path.open("rb") as handle:
-            head = handle.read(512)
-        found = None
-        if head[:6] == _NPY_MAGIC and head[6:7] in {b"\x01", b"\x02", b"\x03"}:
-            wide = head[6] > 1
-            begin = 12 if wide else 10
-            start = begin + int.from_bytes(head[8:begin], "little")
-            found = _NPY_HEADER.match(head, begin, min(start, len(head)))
-        if found is None or found.group(2) != b"False" or start > len(head):
+            layout = _npy_layout(handle.read(512))
+        if layout is None:
             array = np.load(path, allow_pickle=False)  # another header: read it whole
             self._array: npt.NDArray[Any] | None = array
             self.shape: tuple[int, ...] = tuple(array.shape)
             return
         self._array = None
         self._path = path
-        self._dtype = np.dtype(found.group(1).decode())
-        self.shape = tuple(int(n) for n in found.group(3).split(b",") if n.strip())
-        self._start = start
+        self._dtype, self.shape, self._start = layout
         self._fd = os.open(path, os.O_RDONLY)
 
     def row(self, index: int) -> npt.NDArray[Any]:
@@ -469,9 +473,6 @@ class _Rows:
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def row(self, index: int) -> list[Any]:
-        return self.rows([index])[0]
-
     def rows(self, indices: Sequence[int]) -> list[list[Any]]:
         """The rows at ``indices`` (any order, repeats allowed), decoded."""
         if not len(indices):
@@ -546,17 +547,16 @@ class PartReader:
             self._fixed[part] = _Fixed(self._fixes[part])
         return rows, self._fixed[part]
 
-    def _final_rows(self, part: int, rows: Sequence[int]) -> list[list[Any]]:
-        """Rows of one partition with each fixed text (and word count) in place of its own."""
+    def rows(self, part: int, rows: Sequence[int]) -> list[list[Any]]:
+        """The rows of one partition as stored (``DRAFT_FIELDS`` order), with final texts.
+
+        Each fixed text (and its word count) stands in place of the prepared one.
+        """
         source, fixed = self._open(part)
         found = source.rows(rows)
         for position, changed in fixed.changed(rows):
             found[position][-2:] = changed
         return found
-
-    def rows(self, part: int, rows: Sequence[int]) -> list[list[Any]]:
-        """The rows of one partition as stored (``DRAFT_FIELDS`` order), with final texts."""
-        return self._final_rows(part, rows)
 
     def text(self, part: int, row: int) -> str:
         """The final text of one draft."""
@@ -571,7 +571,7 @@ class PartReader:
         parts = nodes[:, 0]
         for part in np.unique(parts).tolist():
             where = np.flatnonzero(parts == part)
-            rows = self._final_rows(part, nodes[where, 1].tolist())
+            rows = self.rows(part, nodes[where, 1].tolist())
             for position, row in zip(where.tolist(), rows, strict=True):
                 found[position] = row[-1]
         return found
@@ -581,7 +581,7 @@ class PartReader:
         source, _ = self._open(part)
         positions = list(range(len(source))) if rows is None else rows
         drafts = []
-        for path, line, fmt, sha, *meta, _words, text in self._final_rows(part, positions):
+        for path, line, fmt, sha, *meta, _words, text in self.rows(part, positions):
             origin = Origin.model_construct(format=fmt, line=line, path=path, sha256=sha)
             drafts.append(
                 Draft.model_construct(
@@ -596,7 +596,7 @@ class PartReader:
     def copies(self, part: int, rows: Sequence[int]) -> list[Copy]:
         """The rows asked for as the merge reads them (no models built), with final texts."""
         copies = []
-        for row in self._final_rows(part, rows):
+        for row in self.rows(part, rows):
             path, line, fmt, sha, title, date, src, dateline, url, _author, lang, words, text = row
             copies.append(
                 Copy(path, line, fmt, sha, title, date, src, dateline, url, lang, text, int(words))
@@ -625,22 +625,17 @@ class _Fixed:
             self._changed = read_npy(fix / "rows.npy")[read_npy(fix / "alive.npy")]
             self._texts = _Rows(fix / "texts")
 
-    def _slots(self, rows: Sequence[int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Which of ``rows`` changed (their positions), and where their texts are stored."""
-        if self._texts is None or not len(rows):
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
+    def changed(self, rows: Sequence[int]) -> list[tuple[int, list[Any]]]:
+        """``(position in rows, [word count, text])`` of each of ``rows`` whose text changed."""
+        if self._texts is None or not len(rows) or not len(self._changed):
+            return []
         asked = np.asarray(rows, dtype=np.int64)
         slot = np.searchsorted(self._changed, asked)
         hit = self._changed[np.minimum(slot, len(self._changed) - 1)] == asked
-        return np.flatnonzero(hit), slot[hit]
-
-    def changed(self, rows: Sequence[int]) -> list[tuple[int, list[Any]]]:
-        """``(position in rows, [word count, text])`` of each of ``rows`` whose text changed."""
-        positions, slots = self._slots(rows)
-        if self._texts is None or not len(slots):
+        if not hit.any():
             return []
-        return list(zip(positions.tolist(), self._texts.rows(slots.tolist()), strict=True))
+        texts = self._texts.rows(slot[hit].tolist())
+        return list(zip(np.flatnonzero(hit).tolist(), texts, strict=True))
 
     def close(self) -> None:
         if self._texts is not None:

@@ -84,14 +84,10 @@ def _call_and_trim(fn: Callable[[T], R], item: T) -> R:
     try:
         return fn(item)
     finally:
-        _trim()
+        trim_heap(above=_TRIM_ABOVE)
 
 
 # A worker holding less than this keeps what it freed for its next task: a
 # trim gave the pages back, the next task took them again (zeroed by the
 # kernel), ~15% more system time on small dumps for no memory worth having.
 _TRIM_ABOVE = 256 << 20
-
-
-def _trim() -> None:
-    trim_heap(above=_TRIM_ABOVE)

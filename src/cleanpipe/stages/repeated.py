@@ -22,7 +22,24 @@ from cleanpipe.stages.strip import line_key
 
 def draft_scope(draft: Draft) -> str:
     """The scope a draft's lines are counted in: its source, else the whole corpus."""
-    return draft.source or ""
+    return source_scope(draft.source)
+
+
+def source_scope(source: str | None) -> str:
+    """The scope of the lines of a draft from ``source`` (``draft_scope`` of a raw row)."""
+    return source or ""
+
+
+def normalized_line_key(paragraph: str, most: int) -> str | None:
+    """The key of a normalized paragraph of at most ``most`` words; ``None`` if longer.
+
+    A normalized paragraph (``normalize_text``'s output: stripped, words joined
+    by single spaces) has its spaces plus one words, and needs no squeezing.
+
+    >>> normalized_line_key("Share this.", 3), normalized_line_key("a b c d", 3)
+    ('share this', None)
+    """
+    return paragraph.rstrip(".").casefold() if paragraph.count(" ") < most else None
 
 
 def count_lines(drafts: Iterable[Draft], *, config: StripConfig) -> Counter[tuple[str, str]]:
@@ -72,7 +89,8 @@ def line_keys(draft: Draft, *, config: StripConfig, normalized: bool = False) ->
     """
     most = config.repeated_line_max_words
     if normalized:
-        keys = {p.rstrip(".").casefold() for p in draft.paragraphs if p.count(" ") < most}
+        found = (normalized_line_key(p, most) for p in draft.paragraphs)
+        keys = {key for key in found if key is not None}
     else:
         keys = {line_key(p) for p in draft.paragraphs if len(p.split()) <= most}
     keys.discard("")
