@@ -198,8 +198,6 @@ _LINKED = re.compile(f"{LINK_OPEN}[^{LINK_CLOSE}]*")
 # A line whose text is nearly all link text is navigation ("Read more: <headline>",
 # a related-story link); in prose, links cover a few words of a sentence.
 _MAX_LINK_DENSITY = 0.5
-# A caption is short; a long italic paragraph under an image is an intro or a quote.
-_MAX_CAPTION_WORDS = 40
 
 
 # A prose paragraph: enough words, and mostly not link text.

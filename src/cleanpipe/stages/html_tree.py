@@ -80,18 +80,19 @@ def unmask_body(tree: HtmlElement, prose: dict[HtmlElement, Prose]) -> None:
     # Only the few elements that hold half the prose are tested (a chain from the
     # root down): running trafilatura's expressions over the whole raw tree would
     # cost a third of an extraction.
-    total = prose[tree].words if tree in prose else 0
-    bodies = [
-        elem
-        for elem, under in prose.items()
-        if under.words >= _MIN_BODY_PROSE_SHARE * total and elem is not tree and _discarded(elem)
-    ]
+    bodies = [elem for elem in _holding_half(tree, prose) if elem is not tree and _discarded(elem)]
     if not bodies:
         return
     kinds = {_kind_of(elem) for elem in bodies}
     for elem in list(tree.iter({tag for tag, _, _ in kinds})):
-        if elem in bodies or (_kind_of(elem) in kinds and elem in prose and _discarded(elem)):
+        if elem in bodies or (elem in prose and _kind_of(elem) in kinds and _discarded(elem)):
             take_out_chrome_words(elem)
+
+
+def _holding_half(tree: HtmlElement, prose: dict[HtmlElement, Prose]) -> list[HtmlElement]:
+    """The elements holding half the page's prose or more (a chain from the root down)."""
+    total = prose[tree].words if tree in prose else 0
+    return [elem for elem, under in prose.items() if under.words >= _MIN_BODY_PROSE_SHARE * total]
 
 
 def unmask_inner(tree: HtmlElement, prose: dict[HtmlElement, Prose]) -> None:
@@ -114,9 +115,8 @@ def unmask_inner(tree: HtmlElement, prose: dict[HtmlElement, Prose]) -> None:
     >>> tree.find("div").get("class")
     'w'
     """
-    total = prose[tree].words if tree in prose else 0
     body = max(
-        (elem for elem, under in prose.items() if under.words >= _MIN_BODY_PROSE_SHARE * total),
+        _holding_half(tree, prose),
         key=lambda elem: prose[elem].first - prose[elem].last,  # the narrowest
         default=None,
     )

@@ -530,7 +530,7 @@ def _is_copyright(paragraph: str) -> bool:
     if paragraph.isascii():
         # The alternatives of _COPYRIGHT that an ASCII text can match.
         low = paragraph.lower()
-        if not (low.startswith(("copyright", "(c)")) or "all rights reserved" in low):
+        if not (low.startswith(_COPYRIGHT_STARTS) or "all rights reserved" in low):
             return False
     return _COPYRIGHT.search(paragraph) is not None
 
@@ -703,9 +703,9 @@ def _might_be_a_line(paragraph: str, words: int) -> bool:
     starts = _STARTS_BY_HEAD.get(head[:2])
     if starts is not None:
         for text, need in starts:
-            if head.startswith(text) and (
-                not need or (need == ":" and ":" in low) or any(d in low for d in _DASHES)
-            ):
+            # A label needing ":" or a "+" one (a dash or ":" after it) needs one
+            # of _DASHES somewhere: ":" is among them.
+            if head.startswith(text) and (not need or any(d in low for d in _DASHES)):
                 return True
     if low[:1].isdigit():
         return True
