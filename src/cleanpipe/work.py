@@ -177,7 +177,7 @@ class PartWriter:
 
     def __init__(self, folder: Path, key: str, *, bands: int) -> None:
         self.final = folder / key
-        self.tmp = folder / f".{key}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+        self.tmp = temporary(folder / key)
         self.tmp.mkdir(parents=True)
         self._bands = bands
         self._rows = _RowWriter(self.tmp / "drafts")
